@@ -1,0 +1,23 @@
+# Warnings, sanitizers and optimisation settings shared by every Loupe target.
+# They are attached to an INTERFACE target so that nothing leaks into the flags
+# of an application that embeds the library.
+
+add_library(loupe_build_flags INTERFACE)
+target_compile_options(loupe_build_flags INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+if(LOUPE_WERROR)
+  target_compile_options(loupe_build_flags INTERFACE -Werror)
+endif()
+
+if(LOUPE_SANITIZE)
+  # Keep frames for readable sanitizer reports; -O1 keeps the suite fast enough.
+  set(_loupe_san_flags -fsanitize=${LOUPE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_compile_options(loupe_build_flags INTERFACE ${_loupe_san_flags})
+  target_link_options(loupe_build_flags INTERFACE ${_loupe_san_flags})
+endif()
+
+# Cache compiler output between clean clones (CI clones into a fresh folder each
+# time; CCACHE_BASEDIR, set by loupe.sh, makes the paths relative).
+find_program(LOUPE_CCACHE ccache)
+if(LOUPE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${LOUPE_CCACHE})
+endif()

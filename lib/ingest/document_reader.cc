@@ -1,0 +1,266 @@
+#include "ingest/document_reader.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "ingest/input_stream.h"
+#include "loupe/error.h"
+#include "util/utf8.h"
+
+namespace loupe::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A record larger than this is refused rather than buffered.
+constexpr size_t kMaxRecordBytes = size_t{1} << 30;
+constexpr size_t kReadChunk = size_t{4} << 20;
+
+std::string JsonErrorText(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR: return "invalid UTF-8";
+    case simdjson::DEPTH_ERROR: return "JSON nested too deeply";
+    case simdjson::STRING_ERROR: return "malformed JSON string";
+    case simdjson::NUMBER_ERROR: return "malformed JSON number";
+    case simdjson::UNCLOSED_STRING: return "unclosed JSON string";
+    case simdjson::UNESCAPED_CHARS: return "control character inside a JSON string";
+    case simdjson::CAPACITY: return "record too large";
+    default: return std::string("malformed JSON (") + simdjson::error_message(code) + ")";
+  }
+}
+
+FieldValue ConvertValue(const simdjson::dom::element& e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::STRING: return std::string(std::string_view(e));
+    case element_type::INT64: return int64_t(e);
+    case element_type::UINT64: return static_cast<double>(uint64_t(e));
+    case element_type::DOUBLE: return double(e);
+    case element_type::BOOL: return bool(e);
+    case element_type::ARRAY: {
+      StringList strings;
+      for (simdjson::dom::element item : simdjson::dom::array(e)) {
+        if (item.type() != element_type::STRING) return RawJson{simdjson::minify(e)};
+        strings.emplace_back(std::string_view(item));
+      }
+      return strings;
+    }
+    default: return RawJson{simdjson::minify(e)};
+  }
+}
+
+Document FromObject(const simdjson::dom::object& object, const std::string& source, uint64_t line) {
+  Document doc;
+  bool has_id = false;
+  for (const auto& [key, value] : object) {
+    if (key == "id") {
+      if (has_id) throw BadInputError(source, line, "field \"id\" appears twice");
+      has_id = true;
+      if (value.is_string()) {
+        doc.id = std::string(std::string_view(value));
+      } else if (value.is_int64()) {
+        doc.id = std::to_string(int64_t(value));
+      } else if (value.is_uint64()) {
+        doc.id = std::to_string(uint64_t(value));
+      } else {
+        throw BadInputError(source, line, "\"id\" must be a string or an integer");
+      }
+      if (doc.id.empty()) throw BadInputError(source, line, "\"id\" is empty");
+      continue;
+    }
+    if (value.is_null()) continue;  // a null field is an absent field
+    for (const Field& f : doc.fields) {
+      if (f.name == key) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
+    }
+    doc.fields.push_back({std::string(key), ConvertValue(value)});
+  }
+  if (!has_id) throw BadInputError(source, line, "document has no \"id\"");
+  return doc;
+}
+
+class JsonlReader : public DocumentReader {
+ public:
+  explicit JsonlReader(std::unique_ptr<InputStream> in) : in_(std::move(in)) {
+    buffer_.resize(kReadChunk + simdjson::SIMDJSON_PADDING);
+  }
+
+  bool Next(Document* doc) override {
+    for (;;) {
+      std::string_view record;
+      if (!NextLine(&record)) return false;
+      ++line_;
+      if (record.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      *doc = Parse(record);
+      return true;
+    }
+  }
+
+  const std::string& source() const override { return in_->name(); }
+  uint64_t line() const override { return line_; }
+  uint64_t bytes_done() const override { return in_->file_bytes_read(); }
+  std::optional<uint64_t> bytes_total() const override { return in_->file_size(); }
+
+ private:
+  Document Parse(std::string_view record) {
+    if (record.ends_with('\r')) record.remove_suffix(1);
+    // The buffer keeps SIMDJSON_PADDING readable bytes after every record.
+    simdjson::dom::element root;
+    const auto error = parser_.parse(record.data(), record.size(), false).get(root);
+    if (error) throw BadInputError(source(), line_, JsonErrorText(error));
+    simdjson::dom::object object;
+    if (root.get_object().get(object)) throw BadInputError(source(), line_, "not a JSON object");
+    return FromObject(object, source(), line_);
+  }
+
+  // The next line (without its '\n') as a view into buffer_; false at the end.
+  bool NextLine(std::string_view* out) {
+    size_t scan_from = begin_;
+    for (;;) {
+      const char* nl = static_cast<const char*>(
+          std::memchr(buffer_.data() + scan_from, '\n', end_ - scan_from));
+      if (nl != nullptr) {
+        const size_t len = static_cast<size_t>(nl - (buffer_.data() + begin_));
+        *out = std::string_view(buffer_.data() + begin_, len);
+        begin_ += len + 1;
+        if (skipping_) {  // the rest of an over-long record
+          skipping_ = false;
+          scan_from = begin_;
+          continue;
+        }
+        return true;
+      }
+      scan_from = end_;
+      if (eof_) {
+        if (begin_ == end_ || skipping_) return false;
+        *out = std::string_view(buffer_.data() + begin_, end_ - begin_);
+        begin_ = end_;
+        return true;
+      }
+      if (end_ - begin_ > kMaxRecordBytes) {
+        ++line_;
+        begin_ = end_ = scan_from = 0;
+        skipping_ = true;
+        throw BadInputError(source(), line_, "record longer than 1 GiB");
+      }
+      // Move the partial line to the front, grow if it fills the buffer, read more.
+      if (begin_ > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+        scan_from -= begin_;
+        end_ -= begin_;
+        begin_ = 0;
+      }
+      if (buffer_.size() - end_ < kReadChunk + simdjson::SIMDJSON_PADDING) {
+        buffer_.resize(std::max(buffer_.size() * 2, end_ + kReadChunk + simdjson::SIMDJSON_PADDING));
+      }
+      size_t got;
+      try {
+        got = in_->Read(buffer_.data() + end_, kReadChunk);
+      } catch (const BadInputError& e) {
+        throw BadInputError(source(), line_ + 1, e.reason());
+      }
+      if (got == 0) eof_ = true;
+      end_ += got;
+    }
+  }
+
+  std::unique_ptr<InputStream> in_;
+  std::vector<char> buffer_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+  bool skipping_ = false;
+  uint64_t line_ = 0;
+  simdjson::dom::parser parser_{kMaxRecordBytes + 1};
+};
+
+class TextFolderReader : public DocumentReader {
+ public:
+  explicit TextFolderReader(const fs::path& root) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const fs::path& p = it->path();
+      if (p.filename().string().starts_with('.')) {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file() && p.extension() == ".txt") {
+        files_.push_back(p);
+        total_ += it->file_size();
+      }
+    }
+    if (ec) throw IoError(root.string() + ": cannot list folder: " + ec.message());
+    std::sort(files_.begin(), files_.end());
+    root_ = root;
+  }
+
+  bool Next(Document* doc) override {
+    if (next_ >= files_.size()) return false;
+    const fs::path& p = files_[next_++];
+    source_ = p.string();
+    std::ifstream in(p, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw IoError(source_ + ": read failed");
+    done_ += text.size();
+    std::string id = p.lexically_relative(root_).replace_extension().generic_string();
+    *doc = ParseTextDocument(std::move(id), text, source_);
+    return true;
+  }
+
+  const std::string& source() const override { return source_; }
+  uint64_t line() const override { return 1; }
+  uint64_t bytes_done() const override { return done_; }
+  std::optional<uint64_t> bytes_total() const override { return total_; }
+
+ private:
+  fs::path root_;
+  std::vector<fs::path> files_;
+  size_t next_ = 0;
+  std::string source_;
+  uint64_t done_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace
+
+Document ParseJsonDocument(std::string_view json, const std::string& source, uint64_t line) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  const simdjson::padded_string padded(json);
+  const auto error = parser.parse(padded).get(root);
+  if (error) throw BadInputError(source, line, JsonErrorText(error));
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) throw BadInputError(source, line, "not a JSON object");
+  return FromObject(object, source, line);
+}
+
+Document ParseTextDocument(std::string id, std::string_view text, const std::string& source) {
+  if (const size_t bad = util::FindInvalidUtf8(text); bad != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n');
+    throw BadInputError(source, static_cast<uint64_t>(line),
+                        "invalid UTF-8 at byte " + std::to_string(bad));
+  }
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // byte-order mark
+  const size_t nl = text.find('\n');
+  std::string_view title = text.substr(0, nl);
+  std::string_view body = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  if (title.ends_with('\r')) title.remove_suffix(1);
+  Document doc;
+  doc.id = std::move(id);
+  doc.fields.push_back({"title", std::string(title)});
+  doc.fields.push_back({"body", std::string(body)});
+  return doc;
+}
+
+std::unique_ptr<DocumentReader> OpenDocuments(const std::string& path) {
+  std::error_code ec;
+  if (path != "-" && fs::is_directory(path, ec)) return std::make_unique<TextFolderReader>(path);
+  return std::make_unique<JsonlReader>(InputStream::Open(path));
+}
+
+}  // namespace loupe::ingest

@@ -1,0 +1,79 @@
+// UTF-8 decoding that never fails: malformed input decodes to U+FFFD.
+//
+// Each maximal subpart of an ill-formed sequence (Unicode 15, section 3.9,
+// "U+FFFD Substitution of Maximal Subparts") becomes one replacement
+// character, so a decoder always makes progress and never reads past `end`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loupe::util {
+
+inline constexpr char32_t kReplacementChar = 0xFFFD;
+
+struct DecodedChar {
+  char32_t code_point;
+  uint32_t length;  // bytes consumed, 1..4
+  bool valid;
+};
+
+inline DecodedChar DecodeUtf8(const unsigned char* p, const unsigned char* end) {
+  const unsigned char b0 = p[0];
+  if (b0 < 0x80) return {b0, 1, true};
+  const auto avail = static_cast<size_t>(end - p);
+  auto cont = [&](size_t i) { return i < avail && (p[i] & 0xC0) == 0x80; };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    if (!cont(1)) return {kReplacementChar, 1, false};
+    return {static_cast<char32_t>(((b0 & 0x1F) << 6) | (p[1] & 0x3F)), 2, true};
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    // Second-byte ranges exclude overlong forms (E0) and surrogates (ED).
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    if (avail < 2 || p[1] < lo || p[1] > hi) return {kReplacementChar, 1, false};
+    if (!cont(2)) return {kReplacementChar, 2, false};
+    return {static_cast<char32_t>(((b0 & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F)), 3,
+            true};
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    if (avail < 2 || p[1] < lo || p[1] > hi) return {kReplacementChar, 1, false};
+    if (!cont(2)) return {kReplacementChar, 2, false};
+    if (!cont(3)) return {kReplacementChar, 3, false};
+    return {static_cast<char32_t>(((b0 & 0x07) << 18) | ((p[1] & 0x3F) << 12) |
+                                  ((p[2] & 0x3F) << 6) | (p[3] & 0x3F)),
+            4, true};
+  }
+  return {kReplacementChar, 1, false};
+}
+
+// Byte offset of the first ill-formed sequence, or npos if `text` is valid UTF-8.
+size_t FindInvalidUtf8(std::string_view text);
+
+// Appends the UTF-8 encoding of a code point (no validation: callers pass
+// scalar values).
+inline void AppendUtf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+// Replaces every ill-formed sequence with U+FFFD (for printing user input).
+std::string SanitizeUtf8(std::string_view text);
+
+}  // namespace loupe::util

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Loupe's one entry point for building, trying and testing on Debian 12.
+#
+#   ./loupe.sh demo     install what is missing, build, and run the main job:
+#                       index the bundled corpus/ and search it
+#   ./loupe.sh test     install what is missing, build, and run the test suite
+#                       (with CI=true or --full also the sanitizer builds and
+#                       the heavy test labels)
+#   ./loupe.sh build [release|asan]   only build (default: release)
+#   ./loupe.sh deps     only install the missing Debian packages
+#
+# Builds live in build/<kind>; a second run is incremental. Needs root or sudo
+# the first time, to install packages.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Packages every build needs; the test and CI stages add their own below.
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config ccache
+  libboost-iostreams-dev libboost-program-options-dev libzstd-dev libxxhash-dev
+  libsimdjson-dev libstemmer-dev libicu-dev libgtest-dev libgmock-dev libbenchmark-dev)
+TEST_PACKAGES=(zstd gzip python3)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_missing() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "installing missing Debian packages: ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# Compiler cache shared by every clone on this machine: paths are made
+# relative to the checkout so a fresh clone hits the cache.
+export CCACHE_BASEDIR="$ROOT"
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
+
+build() {
+  local kind=$1 dir="build/$1"
+  local args=(-G Ninja -DLOUPE_WERROR=ON)
+  case $kind in
+    release) args+=(-DCMAKE_BUILD_TYPE=Release) ;;
+    asan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DLOUPE_SANITIZE=address,undefined" -DLOUPE_BUILD_BENCH=OFF) ;;
+    *) echo "unknown build kind: $kind (release, asan)" >&2; exit 2 ;;
+  esac
+  if [[ ! -f $dir/build.ninja ]]; then
+    log "configuring $dir"
+    cmake -S . -B "$dir" "${args[@]}" >/dev/null
+  fi
+  log "building $dir"
+  cmake --build "$dir" -j "$JOBS"
+}
+
+run_demo() {
+  local loupe=build/release/tools/loupe/loupe
+  log "analysing the bundled corpus (corpus/news.jsonl and corpus/txt/)"
+  "$loupe" analyze --analyzer english --input corpus/news.jsonl corpus/txt
+  echo
+  log "one headline, term by term"
+  "$loupe" analyze --analyzer english "Lý Thượng Phúc’s U.S.-China talks at the Shangri-La Dialogue"
+}
+
+run_tests() {
+  local full=$1
+  build release
+  log "running the test suite (build/release)"
+  ctest --test-dir build/release --output-on-failure -j "$JOBS"
+  if [[ $full == 1 ]]; then
+    build asan
+    log "running the test suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build/asan --output-on-failure -j "$JOBS"
+  fi
+  log "all tests passed"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+  demo)
+    install_missing "${BUILD_PACKAGES[@]}"
+    build release
+    run_demo
+    ;;
+  test)
+    full=0
+    [[ ${CI:-} == true || ${1:-} == --full ]] && full=1
+    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    run_tests "$full"
+    ;;
+  build)
+    install_missing "${BUILD_PACKAGES[@]}"
+    build "${1:-release}"
+    ;;
+  deps)
+    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    ;;
+  *)
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

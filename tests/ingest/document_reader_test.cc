@@ -1,0 +1,219 @@
+#include "ingest/document_reader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "loupe/error.h"
+
+namespace loupe::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "loupe-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  fs::path Write(const std::string& name, const std::string& content) const {
+    const fs::path p = path_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<Document> ReadAll(const std::string& path, std::vector<std::string>* errors = nullptr) {
+  auto reader = OpenDocuments(path);
+  std::vector<Document> docs;
+  Document doc;
+  for (;;) {
+    try {
+      if (!reader->Next(&doc)) break;
+      docs.push_back(doc);
+    } catch (const BadInputError& e) {
+      if (errors == nullptr) throw;
+      errors->push_back(e.what());
+    }
+  }
+  return docs;
+}
+
+TEST(JsonDocument, ConvertsEveryValueKind) {
+  const Document d = ParseJsonDocument(
+      R"({"id":"a1","title":"T\u00e9","n":42,"x":1.5,"ok":true,"none":null,"topics":["earn","acq"],)"
+      R"("nested":{"k":[1,2]},"nums":[1,2]})",
+      "f", 1);
+  EXPECT_EQ(d.id, "a1");
+  EXPECT_EQ(d.Text("title"), "T\u00e9");
+  EXPECT_EQ(std::get<int64_t>(*d.Find("n")), 42);
+  EXPECT_EQ(std::get<double>(*d.Find("x")), 1.5);
+  EXPECT_EQ(std::get<bool>(*d.Find("ok")), true);
+  EXPECT_EQ(d.Find("none"), nullptr);
+  EXPECT_EQ(std::get<StringList>(*d.Find("topics")), (StringList{"earn", "acq"}));
+  EXPECT_EQ(std::get<RawJson>(*d.Find("nested")).text, R"({"k":[1,2]})");
+  EXPECT_EQ(std::get<RawJson>(*d.Find("nums")).text, "[1,2]");
+}
+
+TEST(JsonDocument, NumericIdBecomesText) {
+  EXPECT_EQ(ParseJsonDocument(R"({"id":12345,"body":"x"})", "f", 1).id, "12345");
+}
+
+struct BadCase {
+  const char* name;
+  const char* json;
+  const char* reason;
+};
+
+class BadJsonTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadJsonTest, ReportsFileLineAndReason) {
+  try {
+    ParseJsonDocument(GetParam().json, "news.jsonl", 7);
+    FAIL() << "accepted " << GetParam().json;
+  } catch (const BadInputError& e) {
+    EXPECT_EQ(e.source(), "news.jsonl");
+    EXPECT_EQ(e.line(), 7u);
+    EXPECT_NE(e.reason().find(GetParam().reason), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("news.jsonl:7: ", 0), 0u) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ingest, BadJsonTest,
+    ::testing::Values(BadCase{"Truncated", R"({"id":"a","body":)", "malformed JSON"},
+                      BadCase{"Array", R"(["id","a"])", "not a JSON object"},
+                      BadCase{"Scalar", R"("just a string")", "not a JSON object"},
+                      BadCase{"NoId", R"({"title":"no id"})", "no \"id\""},
+                      BadCase{"EmptyId", R"({"id":""})", "\"id\" is empty"},
+                      BadCase{"ArrayId", R"({"id":["a"]})", "\"id\" must be"},
+                      BadCase{"TwoIds", R"({"id":"a","id":"b"})", "appears twice"},
+                      BadCase{"RepeatedField", R"({"id":"a","t":"x","t":"y"})", "appears twice"},
+                      BadCase{"BrokenUtf8", "{\"id\":\"a\",\"body\":\"caf\xC3\"}", "invalid UTF-8"},
+                      BadCase{"TrailingGarbage", R"({"id":"a"} trailing)", "malformed JSON"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+
+TEST(JsonLines, ReadsRecordsSkipsBlankLinesAndCountsLines) {
+  TempDir dir;
+  const auto p = dir.Write("in.jsonl",
+                           "{\"id\":\"1\",\"title\":\"one\"}\n\n   \r\n{\"id\":\"2\"}\r\n"
+                           "{\"id\":\"3\",\"body\":\"no newline at end\"}");
+  auto reader = OpenDocuments(p.string());
+  Document d;
+  ASSERT_TRUE(reader->Next(&d));
+  EXPECT_EQ(d.id, "1");
+  EXPECT_EQ(reader->line(), 1u);
+  ASSERT_TRUE(reader->Next(&d));
+  EXPECT_EQ(d.id, "2");
+  EXPECT_EQ(reader->line(), 4u);
+  ASSERT_TRUE(reader->Next(&d));
+  EXPECT_EQ(d.Text("body"), "no newline at end");
+  EXPECT_FALSE(reader->Next(&d));
+}
+
+TEST(JsonLines, MalformedLineIsReportedAndSkippable) {
+  TempDir dir;
+  const auto p = dir.Write("bad.jsonl", "{\"id\":\"1\"}\n{\"id\": oops}\n{\"id\":\"3\"}\n");
+  std::vector<std::string> errors;
+  const auto docs = ReadAll(p.string(), &errors);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[1].id, "3");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind(p.string() + ":2: ", 0), 0u) << errors[0];
+}
+
+TEST(JsonLines, LargeRecordsCrossReadChunks) {
+  TempDir dir;
+  const std::string body(9 << 20, 'x');  // larger than one 4 MiB read
+  const auto p = dir.Write("big.jsonl", "{\"id\":\"big\",\"body\":\"" + body + "\"}\n{\"id\":\"small\"}\n");
+  const auto docs = ReadAll(p.string());
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].Text("body").size(), body.size());
+  EXPECT_EQ(docs[1].id, "small");
+}
+
+TEST(JsonLines, CompressionIsRecognisedByMagicBytes) {
+  TempDir dir;
+  const std::string content = "{\"id\":\"z1\",\"title\":\"zstd\"}\n{\"id\":\"z2\"}\n";
+  dir.Write("plain.jsonl", content);
+  const std::string base = (dir.path() / "plain.jsonl").string();
+  // Compressed copies under misleading names.
+  ASSERT_EQ(std::system(("zstd -q -19 --long=27 -c " + base + " > " + base + ".zst.txt").c_str()), 0);
+  ASSERT_EQ(std::system(("gzip -c " + base + " > " + base + ".gz.data").c_str()), 0);
+  for (const std::string& path : {base + ".zst.txt", base + ".gz.data"}) {
+    const auto docs = ReadAll(path);
+    ASSERT_EQ(docs.size(), 2u) << path;
+    EXPECT_EQ(docs[0].Text("title"), "zstd");
+    EXPECT_EQ(docs[1].id, "z2");
+  }
+}
+
+TEST(JsonLines, CorruptCompressedStreamIsBadInput) {
+  TempDir dir;
+  const auto p = dir.Write("bad.zst", std::string("\x28\xB5\x2F\xFD", 4) + "garbage that is not zstd");
+  EXPECT_THROW(ReadAll(p.string()), BadInputError);
+}
+
+TEST(JsonLines, MissingFileIsIoErrorNamingIt) {
+  try {
+    OpenDocuments("/nonexistent/dir/x.jsonl");
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.jsonl"), std::string::npos);
+  }
+}
+
+TEST(TextFolder, ReadsSortedRecursivelySkippingHidden) {
+  TempDir dir;
+  dir.Write("b.txt", "Second title\nBody of b\nmore");
+  dir.Write("a.txt", "First title\r\nBody of a");
+  dir.Write("sub/c.txt", "Third");
+  dir.Write(".hidden/d.txt", "Hidden\nx");
+  dir.Write("notes.md", "not a txt file");
+  const auto docs = ReadAll(dir.path().string());
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(docs[0].id, "a");
+  EXPECT_EQ(docs[0].Text("title"), "First title");
+  EXPECT_EQ(docs[0].Text("body"), "Body of a");
+  EXPECT_EQ(docs[1].id, "b");
+  EXPECT_EQ(docs[1].Text("body"), "Body of b\nmore");
+  EXPECT_EQ(docs[2].id, "sub/c");
+  EXPECT_EQ(docs[2].Text("body"), "");
+}
+
+TEST(TextFolder, InvalidUtf8NamesFileAndLine) {
+  TempDir dir;
+  const auto p = dir.Write("bad.txt", "Title\nline two\nbroken \xFF here");
+  try {
+    ReadAll(dir.path().string());
+    FAIL();
+  } catch (const BadInputError& e) {
+    EXPECT_EQ(e.source(), p.string());
+    EXPECT_EQ(e.line(), 3u);
+  }
+}
+
+TEST(BundledCorpus, BothShapesRead) {
+  const auto news = ReadAll(LOUPE_SOURCE_DIR "/corpus/news.jsonl");
+  EXPECT_GE(news.size(), 30u);
+  for (const Document& d : news) {
+    EXPECT_FALSE(d.Text("title").empty()) << d.id;
+    EXPECT_FALSE(d.Text("body").empty()) << d.id;
+  }
+  const auto notes = ReadAll(LOUPE_SOURCE_DIR "/corpus/txt");
+  EXPECT_GE(notes.size(), 1u);
+  for (const Document& d : notes) EXPECT_EQ(d.Text("title").find('\r'), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace loupe::ingest

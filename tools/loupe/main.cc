@@ -1,0 +1,78 @@
+// `loupe`: the command-line tool over the Loupe library.
+//
+// Exit status: 0 success, 1 the operation failed (the message says where and
+// why), 2 the command line is wrong.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.h"
+#include "commands.h"
+#include "loupe/analysis.h"
+#include "loupe/error.h"
+#include "loupe/version.h"
+
+namespace {
+
+using loupe::cli::Command;
+
+constexpr Command kCommands[] = {
+    {"analyze", "show how text is split into terms (tokens, positions, offsets)", loupe::cli::RunAnalyze},
+};
+
+void PrintHelp(std::ostream& out) {
+  out << "loupe " << loupe::LibraryVersion() << " - full-text search\n\n"
+      << "Usage: loupe COMMAND [OPTIONS] [ARGS]\n"
+      << "       loupe COMMAND --help\n\n"
+      << "Commands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name << std::string(12 - c.name.size(), ' ') << c.summary << "\n";
+  }
+  out << "\nOptions:\n"
+      << "  -h, --help      show this help\n"
+      << "  --version       show the version\n\n"
+      << "Exit status: 0 success, 1 failure, 2 usage error.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) {
+    PrintHelp(std::cerr);
+    return loupe::cli::kExitUsage;
+  }
+  const std::string& first = words[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    PrintHelp(std::cout);
+    return loupe::cli::kExitOk;
+  }
+  if (first == "--version") {
+    std::cout << "loupe " << loupe::LibraryVersion() << " (Unicode "
+              << loupe::Analyzer::UnicodeVersion() << ")\n";
+    return loupe::cli::kExitOk;
+  }
+  for (const Command& c : kCommands) {
+    if (first != c.name) continue;
+    try {
+      return c.run(std::vector<std::string>(words.begin() + 1, words.end()));
+    } catch (const loupe::cli::UsageError& e) {
+      std::cerr << "loupe " << c.name << ": " << e.what() << "\n"
+                << "Try 'loupe " << c.name << " --help'.\n";
+      return loupe::cli::kExitUsage;
+    } catch (const loupe::Error& e) {
+      std::cerr << "loupe " << c.name << ": error: " << e.what() << "\n";
+      return loupe::cli::kExitFailure;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "loupe " << c.name << ": error: out of memory\n";
+      return loupe::cli::kExitFailure;
+    } catch (const std::exception& e) {
+      std::cerr << "loupe " << c.name << ": internal error: " << e.what() << "\n";
+      return loupe::cli::kExitFailure;
+    }
+  }
+  std::cerr << "loupe: unknown command '" << first << "'\nTry 'loupe --help'.\n";
+  return loupe::cli::kExitUsage;
+}
