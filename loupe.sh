@@ -64,11 +64,17 @@ build() {
 }
 
 run_demo() {
-  local loupe=build/release/tools/loupe/loupe
-  log "analysing the bundled corpus (corpus/news.jsonl and corpus/txt/)"
-  "$loupe" analyze --analyzer english --input corpus/news.jsonl corpus/txt
+  local loupe=build/release/tools/loupe/loupe idx=build/demo-index
+  log "indexing the bundled corpus (corpus/news.jsonl and corpus/txt/) into $idx"
+  "$loupe" index "$idx" corpus/news.jsonl corpus/txt --create
   echo
-  log "one headline, term by term"
+  log "what the index holds"
+  "$loupe" info "$idx"
+  echo
+  log "checking every checksum and structure"
+  "$loupe" verify "$idx"
+  echo
+  log "how one headline is analysed, term by term"
   "$loupe" analyze --analyzer english "Lý Thượng Phúc’s U.S.-China talks at the Shangri-La Dialogue"
 }
 

@@ -4,6 +4,11 @@
 
 add_library(loupe_build_flags INTERFACE)
 target_compile_options(loupe_build_flags INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+# GCC 12 reports -Wrestrict on std::string concatenation at -O3 (GCC bug
+# 105651), a false positive that would otherwise break -Werror builds.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(loupe_build_flags INTERFACE -Wno-restrict)
+endif()
 if(LOUPE_WERROR)
   target_compile_options(loupe_build_flags INTERFACE -Werror)
 endif()

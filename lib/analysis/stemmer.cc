@@ -1,15 +1,20 @@
 #include "analysis/stemmer.h"
 
 #include <libstemmer.h>
+#include <xxhash.h>
+
+#include <cstring>
 
 #include "loupe/error.h"
 
 namespace loupe::analysis {
 namespace {
 
-// Enough for the working vocabulary of a large corpus, small enough (a few
-// MiB) not to matter next to the indexing buffers.
-constexpr size_t kMaxCachedWords = 100'000;
+// Enough for the working vocabulary of a large corpus (Wikipedia's first
+// 300 MB has about 400,000 distinct words), small enough (tens of MiB) not to
+// matter next to the indexing buffers.
+constexpr size_t kMaxCachedWords = size_t{1} << 20;
+constexpr size_t kInitialSlots = 1 << 12;
 
 // Words longer than this are rare and not worth caching.
 constexpr size_t kMaxCachedWordLength = 32;
@@ -42,20 +47,57 @@ Stemmer::Stemmer(const std::string& algorithm) : stemmer_(sb_stemmer_new(algorit
 
 Stemmer::~Stemmer() = default;
 
+void Stemmer::ClearCache() {
+  table_.assign(kInitialSlots, Entry{});
+  arena_.clear();
+  entries_ = 0;
+}
+
 std::string_view Stemmer::Stem(std::string_view word) {
   const bool cacheable = word.size() <= kMaxCachedWordLength;
+  uint64_t hash = 0;
+  size_t slot = 0;
   if (cacheable) {
-    auto it = cache_.find(word);
-    if (it != cache_.end()) return it->second;
+    if (table_.empty()) ClearCache();
+    hash = XXH3_64bits(word.data(), word.size());
+    const size_t mask = table_.size() - 1;
+    for (slot = hash & mask; table_[slot].used; slot = (slot + 1) & mask) {
+      const Entry& e = table_[slot];
+      if (e.hash == hash && e.word_length == word.size() &&
+          std::memcmp(arena_.data() + e.word_offset, word.data(), word.size()) == 0) {
+        return std::string_view(arena_).substr(e.stem_offset, e.stem_length);
+      }
+    }
   }
   const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                           static_cast<int>(word.size()));
   if (stem == nullptr) throw std::bad_alloc();  // libstemmer's only failure
   const std::string_view result(reinterpret_cast<const char*>(stem),
                                 static_cast<size_t>(sb_stemmer_length(stemmer_.get())));
-  if (!cacheable) return result;
-  if (cache_.size() >= kMaxCachedWords) cache_.clear();
-  return cache_.emplace(std::string(word), std::string(result)).first->second;
+  if (!cacheable || result.size() > 0xFFFF) return result;
+  if (entries_ >= kMaxCachedWords) {
+    ClearCache();
+    for (slot = hash & (table_.size() - 1); table_[slot].used; slot = (slot + 1) & (table_.size() - 1)) {
+    }
+  }
+  Entry& e = table_[slot];
+  e = {hash, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(arena_.size() + word.size()),
+       static_cast<uint16_t>(word.size()), static_cast<uint16_t>(result.size()), true};
+  arena_.append(word);
+  arena_.append(result);
+  const Entry inserted = e;
+  if (++entries_ * 2 > table_.size()) {
+    std::vector<Entry> bigger(table_.size() * 2);
+    const size_t mask = bigger.size() - 1;
+    for (const Entry& old : table_) {
+      if (!old.used) continue;
+      size_t i = old.hash & mask;
+      while (bigger[i].used) i = (i + 1) & mask;
+      bigger[i] = old;
+    }
+    table_.swap(bigger);
+  }
+  return std::string_view(arena_).substr(inserted.stem_offset, inserted.stem_length);
 }
 
 }  // namespace loupe::analysis

@@ -5,10 +5,11 @@
 // Not thread-safe (neither is a libstemmer instance): one per TokenStream.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 struct sb_stemmer;
 
@@ -29,16 +30,26 @@ class Stemmer {
   static bool IsKnownAlgorithm(const std::string& algorithm);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   struct Free {
     void operator()(sb_stemmer* s) const noexcept;
   };
+  // The cache: open addressing over word hashes; words and stems live in one
+  // arena. A flat table because a node-based map's pointer chasing made the
+  // cache lookup cost more than indexing the term.
+  struct Entry {
+    uint64_t hash = 0;
+    uint32_t word_offset = 0;
+    uint32_t stem_offset = 0;
+    uint16_t word_length = 0;
+    uint16_t stem_length = 0;
+    bool used = false;
+  };
+  void ClearCache();
 
   std::unique_ptr<sb_stemmer, Free> stemmer_;
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache_;
+  std::vector<Entry> table_;
+  std::string arena_;
+  size_t entries_ = 0;
 };
 
 }  // namespace loupe::analysis

@@ -53,6 +53,67 @@ grep -q "documents *40" /tmp/loupe-cli-out.$$ || fail "profile: $(cat /tmp/loupe
 expect_status 1 "$LOUPE" analyze --input /nonexistent/file.jsonl
 grep -q "/nonexistent/file.jsonl" /tmp/loupe-cli-err.$$ || fail "missing input is not named"
 
+# ---- index, info, verify ----
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+idx=$work/idx
+expect_status 0 "$LOUPE" index "$idx" "$LOUPE_SOURCE_DIR/corpus/news.jsonl" "$LOUPE_SOURCE_DIR/corpus/txt" --create --quiet
+docs=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["documents"], d["deleted"], len(d["segments"]), "terms" in d["bytes"], d["bytes"]["stored"] > 0)')
+[[ $docs == "40 0 1 True True" ]] || fail "info --json after indexing the corpus: $docs"
+expect_status 0 "$LOUPE" verify "$idx"
+grep -q "^ok: 1 segment(s), 40 documents" /tmp/loupe-cli-out.$$ || fail "verify output: $(cat /tmp/loupe-cli-out.$$)"
+expect_status 0 "$LOUPE" info "$idx"
+grep -q "title <- title  analyzer english" /tmp/loupe-cli-out.$$ || fail "info text output lacks the schema"
+
+# A malformed line 2: the run fails naming FILE:2 and commits nothing.
+bad=$work/bad.jsonl
+printf '{"id":"new-1","title":"fine"}\n{"id": oops}\n{"id":"new-3","title":"fine"}\n' > "$bad"
+expect_status 1 "$LOUPE" index "$idx" "$bad" --quiet
+grep -q "$bad:2: " /tmp/loupe-cli-err.$$ || fail "malformed line not reported as FILE:2: $(cat /tmp/loupe-cli-err.$$)"
+n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+[[ $n == 40 ]] || fail "a failed run changed the index: $n documents"
+# --on-error skip: the two good lines go in.
+expect_status 0 "$LOUPE" index "$idx" "$bad" --on-error skip
+grep -q "skipped 1 bad records" /tmp/loupe-cli-out.$$ || fail "skip summary: $(cat /tmp/loupe-cli-out.$$)"
+n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+[[ $n == 42 ]] || fail "skip mode: $n documents, expected 42"
+# A duplicate id within one run is an error; an id already in the index is replaced.
+dup=$work/dup.jsonl
+printf '{"id":"new-1","title":"replaced"}\n{"id":"d2","title":"x"}\n{"id":"d2","title":"y"}\n' > "$dup"
+expect_status 1 "$LOUPE" index "$idx" "$dup" --quiet
+grep -q "$dup:3: duplicate id 'd2'" /tmp/loupe-cli-err.$$ || fail "duplicate id: $(cat /tmp/loupe-cli-err.$$)"
+# Compressed input read from standard input, gzip by its magic bytes.
+printf '{"id":"gz-1","title":"from a pipe"}\n' | gzip -c > "$work/in.gz"
+expect_status 0 "$LOUPE" index "$idx" - --quiet < "$work/in.gz"
+n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+[[ $n == 43 ]] || fail "stdin gzip input: $n documents, expected 43"
+# Usage errors and a foreign directory.
+expect_status 2 "$LOUPE" index "$idx"
+expect_status 2 "$LOUPE" index "$idx" "$bad" --on-error maybe
+expect_status 2 "$LOUPE" index "$idx" "$bad" --analyzer klingon
+mkdir -p "$work/photos" && echo x > "$work/photos/cat.jpg"
+expect_status 1 "$LOUPE" index "$work/photos" "$bad"
+grep -q "not a Loupe index" /tmp/loupe-cli-err.$$ || fail "foreign directory: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 1 "$LOUPE" info "$work/nowhere"
+expect_status 1 "$LOUPE" verify "$work/photos"
+
+# Flipping a byte in the middle of any file makes verify fail.
+for f in "$idx"/*; do
+  [[ $(basename "$f") == write.lock ]] && continue
+  cp "$f" "$work/saved"
+  size=$(stat -c %s "$f")
+  python3 - "$f" "$((size / 2))" <<'PY'
+import sys
+path, at = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, 'rb').read())
+data[at] ^= 0x01
+open(path, 'wb').write(data)
+PY
+  expect_status 1 "$LOUPE" verify "$idx"
+  cp "$work/saved" "$f"
+done
+expect_status 0 "$LOUPE" verify "$idx"
+
 rm -f /tmp/loupe-cli-out.$$ /tmp/loupe-cli-err.$$
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
 echo "cli_test: all checks passed"

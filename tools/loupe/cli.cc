@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <iostream>
 
-#include "util/utf8.h"
 
 namespace loupe::cli {
 
@@ -30,31 +29,6 @@ bool ParseArgs(const std::vector<std::string>& args, std::string_view command, s
 
 bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
-
-void WriteJsonString(std::ostream& out, std::string_view s) {
-  const std::string clean = util::FindInvalidUtf8(s) == std::string_view::npos
-                                ? std::string(s)
-                                : util::SanitizeUtf8(s);
-  out << '"';
-  for (unsigned char c : clean) {
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\r': out << "\\r"; break;
-      case '\t': out << "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out << buf;
-        } else {
-          out << static_cast<char>(c);
-        }
-    }
-  }
-  out << '"';
-}
 
 std::string FormatBytes(uint64_t bytes) {
   char buf[32];

@@ -39,10 +39,6 @@ bool ParseArgs(const std::vector<std::string>& args, std::string_view command, s
 bool StdoutIsTerminal();
 bool StderrIsTerminal();
 
-// Writes `s` as a JSON string literal (quotes included). Ill-formed UTF-8 is
-// replaced with U+FFFD so the output is always valid JSON.
-void WriteJsonString(std::ostream& out, std::string_view s);
-
 // Human-readable sizes and counts: "1.5 MB", "12,345".
 std::string FormatBytes(uint64_t bytes);
 std::string FormatCount(uint64_t n);

@@ -12,6 +12,7 @@
 #include "ingest/document_reader.h"
 #include "loupe/analysis.h"
 #include "loupe/error.h"
+#include "util/json_writer.h"
 #include "util/utf8.h"
 
 namespace loupe::cli {
@@ -30,21 +31,20 @@ void PrintTokens(const Analyzer& analyzer, std::string_view text, bool json) {
   TokenStream stream(analyzer);
   stream.Reset(text);
   if (json) {
-    std::cout << "{\"analyzer\":";
-    WriteJsonString(std::cout, analyzer.name());
-    std::cout << ",\"tokens\":[";
-    bool first = true;
+    util::JsonWriter out;
+    out.BeginObject().Key("analyzer").String(analyzer.name()).Key("tokens").BeginArray();
     while (stream.Next()) {
       const Token& t = stream.token();
-      std::cout << (first ? "" : ",") << "{\"term\":";
-      WriteJsonString(std::cout, t.term);
-      std::cout << ",\"position\":" << t.position << ",\"start\":" << t.start << ",\"end\":" << t.end
-                << ",\"text\":";
-      WriteJsonString(std::cout, text.substr(t.start, t.end - t.start));
-      std::cout << "}";
-      first = false;
+      out.BeginObject()
+          .Key("term").String(t.term)
+          .Key("position").Uint(t.position)
+          .Key("start").Uint(t.start)
+          .Key("end").Uint(t.end)
+          .Key("text").String(text.substr(t.start, t.end - t.start))
+          .EndObject();
     }
-    std::cout << "]}\n";
+    out.EndArray().EndObject();
+    std::cout << out.str() << "\n";
     return;
   }
   std::cout << std::setw(8) << "position" << std::setw(8) << "start" << std::setw(8) << "end"

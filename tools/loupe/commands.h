@@ -7,5 +7,8 @@
 namespace loupe::cli {
 
 int RunAnalyze(const std::vector<std::string>& args);
+int RunIndex(const std::vector<std::string>& args);
+int RunInfo(const std::vector<std::string>& args);
+int RunVerify(const std::vector<std::string>& args);
 
 }  // namespace loupe::cli

@@ -1,0 +1,83 @@
+// Writing an index: add, replace and delete documents, then commit.
+//
+// Nothing is visible to readers before Commit() returns, and everything a
+// successful Commit() wrote survives a crash (see docs/DURABILITY.md). One
+// writer per index at a time: a second one, in this process or another, gets
+// LockedError. A writer destroyed without committing discards its changes;
+// the last commit stays as it was.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "loupe/document.h"
+#include "loupe/schema.h"
+
+namespace loupe {
+
+struct IndexWriterOptions {
+  // Start a new, empty index. An existing Loupe index in the directory is
+  // replaced at the first commit (until then it stays readable); a directory
+  // holding other files is refused.
+  bool create = false;
+  // The schema of a new index (default: Schema::Default()). For an existing
+  // index it may be left out; if given it must equal the stored one.
+  std::optional<Schema> schema;
+  // Documents are inverted in memory until this budget is used, then written
+  // out as a segment.
+  size_t ram_budget_bytes = size_t{256} << 20;
+};
+
+struct IndexWriterStats {
+  uint64_t documents_added = 0;    // including replacements
+  uint64_t documents_replaced = 0; // adds that replaced a document with the same id
+  uint64_t documents_deleted = 0;  // by DeleteDocument
+  uint64_t segments_flushed = 0;
+  uint64_t bytes_flushed = 0;      // size of the segment files written
+  uint64_t commits = 0;
+};
+
+class IndexWriter {
+ public:
+  // Opens the index at `path` for writing, creating it (and the directory)
+  // if there is none. Throws LockedError, IoError, CorruptionError,
+  // UnsupportedFormatError, or InvalidArgumentError (schema mismatch, a
+  // directory that is not a Loupe index).
+  static std::unique_ptr<IndexWriter> Open(const std::string& path, const IndexWriterOptions& options = {});
+  ~IndexWriter();
+
+  const Schema& schema() const;
+
+  enum class AddResult {
+    kAdded,
+    kReplaced,   // a document with this id existed and was replaced
+    kDuplicate,  // only with replace_pending = false: the id was added since the last commit; nothing changed
+  };
+  // Adds a document, replacing any document with the same id (committed, or
+  // added since; with `replace_pending` false, an id added since the last
+  // commit is refused instead). Thread-safe: concurrent callers invert into
+  // separate in-memory segments. Throws InvalidArgumentError for an empty or
+  // overlong id (over 4096 bytes); an I/O error leaves the writer unusable
+  // (reopen it; the last commit is intact).
+  AddResult AddDocument(const Document& doc, bool replace_pending = true);
+  // Deletes the document with this id; false if there is none. Thread-safe.
+  bool DeleteDocument(std::string_view id);
+  // Whether `id` was added since the last commit.
+  bool IsPending(std::string_view id) const;
+
+  // Makes every change so far durable and visible to newly opened readers.
+  void Commit();
+
+  IndexWriterStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit IndexWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loupe

@@ -1,0 +1,40 @@
+// Names, kinds and the version of the files of a Loupe index (docs/FORMAT.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "store/checked_file.h"
+
+namespace loupe::index {
+
+// The on-disk format version, independent of the library version. Every file
+// carries it in its header; a reader refuses files of a newer version.
+inline constexpr uint32_t kFormatVersion = 1;
+
+inline constexpr store::FileKind kTermsKind = store::MakeKind("TERM");
+inline constexpr store::FileKind kPostingsKind = store::MakeKind("POST");
+inline constexpr store::FileKind kPositionsKind = store::MakeKind("POSN");
+inline constexpr store::FileKind kLengthsKind = store::MakeKind("LENS");
+inline constexpr store::FileKind kIdsKind = store::MakeKind("IDS_");
+inline constexpr store::FileKind kStoredKind = store::MakeKind("DOCS");
+inline constexpr store::FileKind kLiveKind = store::MakeKind("LIVE");
+inline constexpr store::FileKind kInfoKind = store::MakeKind("INFO");
+inline constexpr store::FileKind kManifestKind = store::MakeKind("MANI");
+
+// File extensions of a segment's files, in a fixed order.
+inline constexpr const char* kSegmentExtensions[] = {"info", "terms", "post", "pos", "lens", "ids", "docs"};
+
+inline std::string SegmentFileName(const std::string& segment, const char* extension) {
+  return segment + "." + extension;
+}
+
+// Deletions of a segment as of one commit generation: "seg_000003_5.live".
+inline std::string LiveFileName(const std::string& segment, uint64_t generation) {
+  return segment + "_" + std::to_string(generation) + ".live";
+}
+
+inline constexpr const char* kLockFileName = "write.lock";
+inline constexpr const char* kManifestPrefix = "commit_";
+
+}  // namespace loupe::index

@@ -1,0 +1,97 @@
+#include "index/impact.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace loupe::index {
+namespace {
+
+// Codes 128..255 map to values growing by 2^(1/8) per step from 128.
+constexpr int kExact = 128;
+
+const std::array<uint64_t, 256>& ScaleTable() {
+  static const std::array<uint64_t, 256> table = [] {
+    std::array<uint64_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      t[c] = c < kExact ? static_cast<uint64_t>(c)
+                        : static_cast<uint64_t>(std::floor(kExact * std::pow(2.0, (c - kExact + 1) / 8.0)));
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+uint8_t EncodeFrequency(uint32_t freq) {
+  if (freq < kExact) return static_cast<uint8_t>(freq);
+  const auto& t = ScaleTable();
+  // Smallest code whose value is >= freq (rounding up keeps the bound safe).
+  const auto it = std::lower_bound(t.begin() + kExact, t.begin() + 255, static_cast<uint64_t>(freq));
+  return static_cast<uint8_t>(it - t.begin());
+}
+
+uint32_t DecodeFrequency(uint8_t code) {
+  if (code == 255) return std::numeric_limits<uint32_t>::max();
+  return static_cast<uint32_t>(ScaleTable()[code]);
+}
+
+uint8_t EncodeLength(uint32_t length) {
+  if (length < kExact) return static_cast<uint8_t>(length);
+  const auto& t = ScaleTable();
+  // Largest code whose value is <= length (rounding down keeps the bound safe).
+  const auto it = std::upper_bound(t.begin() + kExact, t.end(), static_cast<uint64_t>(length));
+  return static_cast<uint8_t>((it - t.begin()) - 1);
+}
+
+uint32_t DecodeLength(uint8_t code) { return static_cast<uint32_t>(ScaleTable()[code]); }
+
+Impact ImpactBuilder::Build(double average_length) const {
+  if (pairs_.empty()) return {{0, 0}, {0, 0}};
+  // Pareto frontier: by increasing length, keep each pair whose frequency
+  // beats every shorter one.
+  std::vector<std::pair<uint32_t, uint32_t>> by_length;  // (length, freq)
+  by_length.reserve(pairs_.size());
+  for (const auto& [f, l] : pairs_) by_length.emplace_back(l, f);
+  std::sort(by_length.begin(), by_length.end(),
+            [](const auto& x, const auto& y) { return x.first != y.first ? x.first < y.first : x.second > y.second; });
+  std::vector<std::pair<uint32_t, uint32_t>> frontier;
+  for (const auto& p : by_length) {
+    if (frontier.empty() || p.second > frontier.back().second) frontier.push_back(p);
+  }
+  const auto corner = [&](size_t from, size_t to) {  // [from, to)
+    return ImpactCorner{frontier[to - 1].second, frontier[from].first};
+  };
+  if (frontier.size() == 1) return {corner(0, 1), corner(0, 1)};
+  // Reference parameters for choosing the split only; the bound is safe for all.
+  const double k1 = 1.2, b = 0.75, avg = std::max(average_length, 1.0);
+  const auto score = [&](const ImpactCorner& c) {
+    const double f = c.freq;
+    return f / (f + k1 * (1 - b + b * c.length / avg));
+  };
+  size_t best = 1;
+  double best_score = std::numeric_limits<double>::max();
+  for (size_t split = 1; split < frontier.size(); ++split) {
+    const double s = std::max(score(corner(0, split)), score(corner(split, frontier.size())));
+    if (s < best_score) {
+      best_score = s;
+      best = split;
+    }
+  }
+  return {corner(0, best), corner(best, frontier.size())};
+}
+
+void EncodeImpact(const Impact& impact, uint8_t out[kImpactBytes]) {
+  out[0] = EncodeFrequency(impact.a.freq);
+  out[1] = EncodeLength(impact.a.length);
+  out[2] = EncodeFrequency(impact.b.freq);
+  out[3] = EncodeLength(impact.b.length);
+}
+
+Impact DecodeImpact(const uint8_t in[kImpactBytes]) {
+  return {{DecodeFrequency(in[0]), DecodeLength(in[1])}, {DecodeFrequency(in[2]), DecodeLength(in[3])}};
+}
+
+}  // namespace loupe::index

@@ -1,0 +1,250 @@
+#include <algorithm>
+#include <set>
+
+#include "index/format.h"
+#include "index/reader_impl.h"
+#include "loupe/error.h"
+
+namespace loupe {
+namespace index {
+
+std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options) {
+  auto impl = std::make_unique<IndexReader::Impl>();
+  impl->path = path;
+  impl->dir = store::OpenFileSystemDirectory(path, false);
+  // A writer may publish a new commit and remove the old one's files while we
+  // open them; then the newer commit is the one to open.
+  for (int attempt = 0;; ++attempt) {
+    const std::optional<uint64_t> latest = LatestGeneration(*impl->dir);
+    if (!latest) throw NotFoundError(path + ": no Loupe index here (no commit manifest)");
+    try {
+      impl->manifest = ReadManifest(*impl->dir, *latest);
+      impl->segments.clear();
+      for (const SegmentEntry& e : impl->manifest.segments) {
+        impl->segments.push_back(SegmentReader::Open(*impl->dir, e, options));
+      }
+      return impl;
+    } catch (const NotFoundError&) {
+      const std::optional<uint64_t> now = LatestGeneration(*impl->dir);
+      if (attempt >= 20 || !now || *now == *latest) throw;
+    }
+  }
+}
+
+namespace {
+
+const char* KindOfExtension(const std::string& ext) {
+  if (ext == "terms") return "terms";
+  if (ext == "post") return "postings";
+  if (ext == "pos") return "positions";
+  if (ext == "lens") return "lengths";
+  if (ext == "ids") return "ids";
+  if (ext == "docs") return "stored";
+  if (ext == "info") return "info";
+  return "other";
+}
+
+void AddField(std::vector<FieldSummary>& fields, const FieldStats& s) {
+  for (FieldSummary& f : fields) {
+    if (f.name == s.name) {
+      f.documents += s.docs_with_field;
+      f.terms += s.terms;
+      f.postings += s.postings;
+      f.positions += s.positions;
+      f.total_length += s.sum_length;
+      return;
+    }
+  }
+  fields.push_back({s.name, s.docs_with_field, s.terms, s.postings, s.positions, s.sum_length});
+}
+
+}  // namespace
+}  // namespace index
+
+IndexReader::IndexReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IndexReader::~IndexReader() = default;
+
+std::shared_ptr<const IndexReader> IndexReader::Open(const std::string& path, const IndexReaderOptions& options) {
+  return std::shared_ptr<const IndexReader>(
+      new IndexReader(index::OpenLatestCommit(path, {.verify_checksums = options.verify_checksums})));
+}
+
+const Schema& IndexReader::schema() const { return impl_->manifest.schema; }
+uint64_t IndexReader::generation() const { return impl_->manifest.generation; }
+
+uint64_t IndexReader::document_count() const {
+  uint64_t n = 0;
+  for (const auto& s : impl_->segments) n += s->live_count();
+  return n;
+}
+
+uint64_t IndexReader::deleted_count() const {
+  uint64_t n = 0;
+  for (const auto& s : impl_->segments) n += s->deleted();
+  return n;
+}
+
+std::optional<Document> IndexReader::Find(std::string_view id) const {
+  for (const auto& s : impl_->segments) {
+    if (auto doc = s->FindLive(id)) return s->GetDocument(*doc);
+  }
+  return std::nullopt;
+}
+
+IndexSummary IndexReader::Summary() const {
+  IndexSummary out;
+  const Impl& m = *impl_;
+  out.path = m.path;
+  out.generation = m.manifest.generation;
+  out.index_id = m.manifest.index_id;
+  out.written_by = m.manifest.written_by;
+  out.schema = m.manifest.schema;
+  out.unicode_version = m.manifest.unicode_version;
+  out.bytes["manifest"] = m.dir->FileSize(index::ManifestFileName(m.manifest.generation));
+  for (const auto& s : m.segments) {
+    SegmentSummary seg;
+    seg.name = s->name();
+    seg.documents = s->max_doc();
+    seg.deleted = s->deleted();
+    seg.stored_raw_bytes = s->info().stored_raw_bytes;
+    for (const index::SegmentFile& f : s->info().files) seg.bytes[index::KindOfExtension(f.extension)] += f.size;
+    seg.bytes["info"] += m.dir->FileSize(index::SegmentFileName(s->name(), "info"));
+    if (!s->live_file().empty()) seg.bytes["deletions"] = m.dir->FileSize(s->live_file());
+    for (const index::FieldStats& f : s->info().fields) {
+      if (f.number == index::kIdField) continue;
+      index::AddField(seg.fields, f);
+      index::AddField(out.fields, f);
+    }
+    for (const auto& [kind, bytes] : seg.bytes) out.bytes[kind] += bytes;
+    out.documents += s->live_count();
+    out.deleted += s->deleted();
+    out.segments.push_back(std::move(seg));
+  }
+  return out;
+}
+
+namespace {
+
+// Deep structural checks of one segment (its checksums were verified on open).
+void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
+  using index::PostingsCursor;
+  const uint32_t max_doc = seg.max_doc();
+  const auto fail = [&](const std::string& what) { throw CorruptionError(seg.name() + ": " + what); };
+  for (const index::FieldStats& stats : seg.info().fields) {
+    const auto* field = seg.terms().Field(stats.number);
+    if (field == nullptr) fail("field " + stats.name + " has no terms section");
+    if (field->options != stats.options) fail("field " + stats.name + ": index options differ from the segment info");
+    std::vector<uint32_t> per_doc(max_doc, 0);
+    uint64_t terms = 0, postings = 0, positions = 0;
+    std::string previous;
+    PostingsCursor cursor;
+    for (auto it = seg.terms().Terms(stats.number); it.valid(); it.Next()) {
+      if (terms > 0 && it.term() <= previous) fail("field " + stats.name + ": terms out of order at '" + std::string(it.term()) + "'");
+      previous.assign(it.term());
+      ++terms;
+      seg.OpenPostings(stats.number, it.info(), &cursor);
+      uint32_t count = 0;
+      int64_t last = -1;
+      for (uint32_t d = cursor.doc(); d != PostingsCursor::kNoMoreDocs; d = cursor.Next()) {
+        if (static_cast<int64_t>(d) <= last || d >= max_doc) fail("term '" + previous + "': doc ids not increasing");
+        last = d;
+        ++count;
+        const uint32_t freq = cursor.freq();
+        if (freq == 0) fail("term '" + previous + "': zero frequency");
+        if (index::HasPositions(stats.options)) {
+          const uint32_t* p = cursor.Positions();
+          for (uint32_t j = 1; j < freq; ++j) {
+            if (p[j] <= p[j - 1]) fail("term '" + previous + "': positions not increasing in doc " + std::to_string(d));
+          }
+          positions += freq;
+        }
+        per_doc[d] += stats.number == index::kIdField ? 1 : freq;
+      }
+      if (count != it.info().doc_freq) {
+        fail("term '" + previous + "': " + std::to_string(count) + " postings, the dictionary says " +
+             std::to_string(it.info().doc_freq));
+      }
+      postings += count;
+    }
+    if (terms != stats.terms || postings != stats.postings || positions != stats.positions) {
+      fail("field " + stats.name + ": term, posting or position counts differ from the segment info");
+    }
+    if (stats.number == index::kIdField) {
+      for (uint32_t d = 0; d < max_doc; ++d) {
+        if (per_doc[d] != 1) fail("doc " + std::to_string(d) + " appears " + std::to_string(per_doc[d]) + " times in the id field");
+        index::TermInfo info;
+        if (!seg.terms().Lookup(index::kIdField, seg.Id(d), &info)) fail("id of doc " + std::to_string(d) + " is not in the dictionary");
+      }
+    } else {
+      const codec::PackedReader* lengths = seg.Lengths(stats.number);
+      if (lengths == nullptr) fail("field " + stats.name + " has no lengths");
+      uint64_t sum = 0;
+      for (uint32_t d = 0; d < max_doc; ++d) {
+        const uint64_t length = lengths->Get(d);
+        sum += length;
+        if (length != per_doc[d]) {
+          fail("field " + stats.name + ", doc " + std::to_string(d) + ": length " + std::to_string(length) +
+               " but " + std::to_string(per_doc[d]) + " term occurrences");
+        }
+      }
+      if (sum != stats.sum_length) fail("field " + stats.name + ": total length differs from the segment info");
+    }
+  }
+  seg.stored().CheckAll();
+  report.documents += seg.live_count();
+}
+
+}  // namespace
+
+VerifyReport VerifyIndex(const std::string& path) {
+  VerifyReport report;
+  auto dir = store::OpenFileSystemDirectory(path, false);
+  const std::optional<uint64_t> latest = index::LatestGeneration(*dir);
+  if (!latest) {
+    report.errors.push_back(path + ": no Loupe index here (no commit manifest)");
+    return report;
+  }
+  index::Manifest manifest;
+  try {
+    manifest = index::ReadManifest(*dir, *latest);
+  } catch (const Error& e) {
+    report.errors.push_back(e.what());
+    return report;
+  }
+  ++report.files_checked;
+  report.bytes_checked += dir->FileSize(index::ManifestFileName(*latest));
+  std::set<std::string> referenced = {index::ManifestFileName(*latest), index::kLockFileName};
+  std::set<std::string> names;
+  for (const index::SegmentEntry& e : manifest.segments) {
+    ++report.segments;
+    if (!names.insert(e.name).second) report.errors.push_back("segment " + e.name + " is listed twice");
+    for (const char* ext : index::kSegmentExtensions) referenced.insert(index::SegmentFileName(e.name, ext));
+    if (e.live_generation) referenced.insert(index::LiveFileName(e.name, e.live_generation));
+    try {
+      const auto seg = index::SegmentReader::Open(*dir, e, {.verify_checksums = true});
+      for (const auto& f : seg->files()) {
+        ++report.files_checked;
+        report.bytes_checked += f.file->size();
+      }
+      report.files_checked += 1 + (e.live_generation ? 1 : 0);
+      VerifySegment(*seg, report);
+    } catch (const Error& err) {
+      report.errors.push_back(err.what());
+    }
+  }
+  for (const std::string& name : dir->List()) {
+    if (!referenced.contains(name) && index::IsLoupeFileName(name)) {
+      report.notes.push_back("unreferenced file " + name + " (left by an interrupted writer; the next writer removes it)");
+    }
+  }
+  if (dir->Exists(index::kLockFileName)) {
+    if (dir->IsLocked(index::kLockFileName)) {
+      report.notes.push_back("a writer holds the lock now; files it is writing are not checked");
+    } else if (dir->FileSize(index::kLockFileName) > 0) {
+      report.notes.push_back("stale lock file " + std::string(index::kLockFileName) + " left by a writer that did not exit cleanly (no process holds it; harmless)");
+    }
+  }
+  return report;
+}
+
+}  // namespace loupe

@@ -1,0 +1,493 @@
+// IndexWriter: documents are inverted by MemorySegments (one per concurrent
+// caller), flushed to segment files when the RAM budget is used up, and made
+// visible by a commit manifest.
+//
+// Locking: `mu_` guards the writer's bookkeeping (segments, deletions, the id
+// table); inverting a document happens outside it. `commit_mu_` is held shared
+// by every AddDocument/DeleteDocument and exclusively by Commit, so a commit
+// sees no half-added document.
+#include "loupe/index_writer.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <set>
+#include <shared_mutex>
+
+#include "index/format.h"
+#include "index/manifest.h"
+#include "index/memory_segment.h"
+#include "index/reader_impl.h"
+#include "index/segment_reader.h"
+#include "loupe/error.h"
+#include "loupe/version.h"
+#include "store/directory.h"
+
+namespace loupe {
+
+namespace {
+
+constexpr size_t kMaxIdBytes = 4096;
+// A segment's postings must stay below 4 GiB; flushing in-memory segments
+// well before that keeps them there.
+constexpr size_t kMaxSegmentMemory = size_t{3} << 30;
+
+uint64_t RandomU64() {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32));
+  std::lock_guard<std::mutex> guard(mu);
+  uint64_t v;
+  do v = rng(); while (v == 0);
+  return v;
+}
+
+std::string SegmentName(uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "seg_%06llu", static_cast<unsigned long long>(number));
+  return buf;
+}
+
+}  // namespace
+
+struct IndexWriter::Impl {
+  // A segment of this writing session: in memory, or flushed but not yet committed.
+  struct SessionSegment {
+    std::unique_ptr<index::MemorySegment> memory;
+    bool in_use = false;                                // a thread is adding to `memory`
+    std::vector<uint32_t> memory_deletions;             // while in memory
+    std::shared_ptr<const index::SegmentReader> flushed;  // after the flush
+    std::optional<index::LiveDocs> live;                // deletions after the flush
+    bool flushing = false;
+  };
+  // A committed segment and the deletions made to it since.
+  struct CommittedSegment {
+    std::shared_ptr<const index::SegmentReader> reader;
+    index::SegmentEntry entry;
+    std::optional<index::LiveDocs> live;  // the writer's copy once it deletes something
+    bool changed = false;
+  };
+  // Where an id added in this session lives. The id's bytes are copied into
+  // `id_bytes`, so lookups never touch a segment another thread is filling.
+  struct Location {
+    uint64_t hash = 0;
+    uint64_t id_offset = 0;
+    uint32_t id_length = 0;
+    uint32_t slot = 0;  // index into `session`
+    uint32_t doc = 0;
+    bool used = false;
+    bool deleted = false;
+  };
+
+  std::unique_ptr<store::Directory> dir;
+  std::unique_ptr<store::DirectoryLock> lock;
+  index::Manifest manifest;       // the base of the next commit
+  index::Manifest disk_manifest;  // the newest commit on disk (differs from `manifest` after --create)
+  bool has_disk_manifest = false;
+  IndexWriterOptions options;
+  std::vector<CommittedSegment> committed;
+  std::vector<SessionSegment> session;
+  std::vector<Location> ids;  // open addressing on the id hash
+  std::string id_bytes;
+  size_t id_count = 0;
+  IndexWriterStats stats;
+  std::exception_ptr failure;  // set when an error left the session unusable
+
+  mutable std::mutex mu_;
+  std::condition_variable flushed_cv_;
+  std::shared_mutex commit_mu_;
+
+  void CheckUsable() const {
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const Error& e) {
+        throw IoError(std::string("the writer failed earlier and must be reopened: ") + e.what());
+      }
+    }
+  }
+
+  std::string_view IdOf(const Location& l) const {
+    return std::string_view(id_bytes).substr(l.id_offset, l.id_length);
+  }
+
+  // The id table slot for `id` (an empty one if absent).
+  size_t FindSlot(std::string_view id, uint64_t hash) const {
+    const size_t mask = ids.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Location& l = ids[i];
+      if (!l.used) return i;
+      if (l.hash == hash && IdOf(l) == id) return i;
+    }
+  }
+
+  void GrowIds() {
+    std::vector<Location> bigger(std::max<size_t>(1024, ids.size() * 2));
+    const size_t mask = bigger.size() - 1;
+    for (const Location& l : ids) {
+      if (!l.used) continue;
+      size_t i = l.hash & mask;
+      while (bigger[i].used) i = (i + 1) & mask;
+      bigger[i] = l;
+    }
+    ids.swap(bigger);
+  }
+
+  // Deletes the live document `id` of this session, if any. Caller holds mu_.
+  bool DeleteSessionId(std::string_view id, uint64_t hash) {
+    if (ids.empty()) return false;
+    Location& l = ids[FindSlot(id, hash)];
+    if (!l.used || l.deleted) return false;
+    SessionSegment& s = session[l.slot];
+    if (s.memory) {
+      s.memory_deletions.push_back(l.doc);
+    } else {
+      if (!s.live) s.live.emplace(s.flushed->max_doc());
+      s.live->Delete(l.doc);
+    }
+    l.deleted = true;
+    return true;
+  }
+
+  // Deletes the committed document `id`, if live. Caller holds mu_.
+  bool DeleteCommittedId(std::string_view id) {
+    bool found = false;
+    for (CommittedSegment& c : committed) {
+      index::TermInfo info;
+      if (!c.reader->terms().Lookup(index::kIdField, id, &info)) continue;
+      index::PostingsCursor cursor;
+      c.reader->OpenPostings(index::kIdField, info, &cursor);
+      for (uint32_t d = cursor.doc(); d != index::PostingsCursor::kNoMoreDocs; d = cursor.Next()) {
+        const bool live = c.live ? c.live->IsLive(d) : c.reader->IsLive(d);
+        if (!live) continue;
+        if (!c.live) c.live = c.reader->live_docs() ? *c.reader->live_docs() : index::LiveDocs(c.reader->max_doc());
+        c.live->Delete(d);
+        c.changed = true;
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  size_t MemoryInUse() const {
+    size_t total = ids.capacity() * sizeof(Location) + id_bytes.capacity();
+    for (const SessionSegment& s : session) {
+      if (s.memory) total += s.memory->approximate_memory();
+    }
+    return total;
+  }
+
+  // Takes a free in-memory segment, or starts a new one. Caller holds mu_.
+  uint32_t CheckOut() {
+    for (uint32_t i = 0; i < session.size(); ++i) {
+      SessionSegment& s = session[i];
+      if (s.memory && !s.in_use && !s.flushing) {
+        s.in_use = true;
+        return i;
+      }
+    }
+    SessionSegment s;
+    s.memory = std::make_unique<index::MemorySegment>(manifest.schema, *dir, SegmentName(manifest.next_segment++),
+                                                      RandomU64());
+    s.in_use = true;
+    session.push_back(std::move(s));
+    return static_cast<uint32_t>(session.size() - 1);
+  }
+
+  // Writes an in-memory segment's files (outside mu_), then records it.
+  void FlushSlot(std::unique_lock<std::mutex>& held, uint32_t slot) {
+    SessionSegment& s = session[slot];
+    if (s.memory->doc_count() == 0) {
+      s.memory->Abandon();
+      s.memory.reset();
+      return;
+    }
+    s.flushing = true;
+    index::MemorySegment* memory = s.memory.get();
+    held.unlock();
+    std::shared_ptr<const index::SegmentReader> reader;
+    uint64_t bytes = 0;
+    try {
+      index::MemorySegment::Flushed flushed = memory->Flush();
+      for (const auto& f : flushed.info.files) bytes += f.size;
+      index::SegmentEntry entry{flushed.info.name, flushed.info.max_doc, 0, 0, flushed.info.nonce};
+      reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
+    } catch (...) {
+      held.lock();
+      failure = std::current_exception();
+      session[slot].flushing = false;
+      throw;
+    }
+    held.lock();
+    SessionSegment& done = session[slot];  // `session` may have grown meanwhile
+    done.flushing = false;
+    done.flushed = std::move(reader);
+    if (!done.memory_deletions.empty()) {
+      done.live.emplace(done.flushed->max_doc());
+      for (uint32_t d : done.memory_deletions) done.live->Delete(d);
+      done.memory_deletions.clear();
+    }
+    done.memory.reset();
+    ++stats.segments_flushed;
+    stats.bytes_flushed += bytes;
+    flushed_cv_.notify_all();
+  }
+
+  // Removes Loupe files the newest commit on disk does not name (leftovers
+  // of interrupted writers, superseded commits and deletions).
+  void RemoveUnreferencedFiles(bool keep_session_files) {
+    std::set<std::string> keep = {index::kLockFileName};
+    const auto keep_segment = [&](const std::string& name) {
+      for (const char* ext : index::kSegmentExtensions) keep.insert(index::SegmentFileName(name, ext));
+    };
+    if (has_disk_manifest) keep.insert(index::ManifestFileName(disk_manifest.generation));
+    for (const index::SegmentEntry& s : disk_manifest.segments) {
+      keep_segment(s.name);
+      if (s.live_generation) keep.insert(index::LiveFileName(s.name, s.live_generation));
+    }
+    if (keep_session_files) {
+      for (const SessionSegment& s : session) {
+        if (s.memory) keep_segment(s.memory->name());
+        if (s.flushed) keep_segment(s.flushed->name());
+      }
+    }
+    for (const std::string& name : dir->List()) {
+      if (keep.contains(name) || !index::IsLoupeFileName(name)) continue;
+      try {
+        dir->Remove(name);
+      } catch (const Error&) {
+        // Harmless: the next writer tries again.
+      }
+    }
+  }
+};
+
+namespace index {
+
+bool IsLoupeFileName(const std::string& name) {
+  return name == kLockFileName || name.starts_with("seg_") || name.starts_with(kManifestPrefix);
+}
+
+}  // namespace index
+
+IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+IndexWriter::~IndexWriter() {
+  if (!impl_) return;
+  // Discard the uncommitted session: its files are not referenced by any commit.
+  for (auto& s : impl_->session) {
+    if (s.memory) s.memory->Abandon();
+  }
+  impl_->session.clear();
+  try {
+    impl_->RemoveUnreferencedFiles(false);
+  } catch (...) {
+  }
+}
+
+std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const IndexWriterOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (options.ram_budget_bytes < (size_t{1} << 20)) throw InvalidArgumentError("the RAM budget must be at least 1 MiB");
+  impl->dir = store::OpenFileSystemDirectory(path, true);
+  impl->lock = impl->dir->Lock(index::kLockFileName);
+  const std::optional<uint64_t> latest = index::LatestGeneration(*impl->dir);
+  if (!latest) {
+    // A new index: refuse a directory that holds anything but Loupe's files.
+    for (const std::string& name : impl->dir->List()) {
+      if (!index::IsLoupeFileName(name)) {
+        throw InvalidArgumentError(path + " is not a Loupe index and not empty (it holds '" + name + "')");
+      }
+    }
+  }
+  if (latest) {
+    impl->disk_manifest = index::ReadManifest(*impl->dir, *latest);
+    impl->has_disk_manifest = true;
+  }
+  if (latest && !options.create) {
+    impl->manifest = impl->disk_manifest;
+    if (options.schema && !(*options.schema == impl->manifest.schema)) {
+      throw InvalidArgumentError(path + ": the index was built with another schema (fields or analyzers)");
+    }
+  } else {
+    impl->manifest.schema = options.schema ? *options.schema : Schema::Default();
+    impl->manifest.schema.Validate();
+    impl->manifest.generation = latest.value_or(0);
+    char id[40];
+    std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(RandomU64()),
+                  static_cast<unsigned long long>(RandomU64()));
+    impl->manifest.index_id = id;
+    // Over an old index (--create), keep numbering segments after its own.
+    if (latest) impl->manifest.next_segment = impl->disk_manifest.next_segment;
+  }
+  impl->manifest.unicode_version = std::string(Analyzer::UnicodeVersion());
+  if (!options.create) {
+    for (const index::SegmentEntry& e : impl->manifest.segments) {
+      impl->committed.push_back({index::SegmentReader::Open(*impl->dir, e), e, std::nullopt, false});
+    }
+  }
+  // Leftovers of an interrupted writer (unreferenced segments, temporary manifests).
+  impl->RemoveUnreferencedFiles(false);
+  return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(impl)));
+}
+
+const Schema& IndexWriter::schema() const { return impl_->manifest.schema; }
+
+IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replace_pending) {
+  if (doc.id.empty()) throw InvalidArgumentError("a document needs a non-empty id");
+  if (doc.id.size() > kMaxIdBytes) throw InvalidArgumentError("document id longer than 4096 bytes");
+  Impl& m = *impl_;
+  std::shared_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  const uint64_t hash = XXH3_64bits(doc.id.data(), doc.id.size());
+  std::unique_lock<std::mutex> held(m.mu_);
+  m.CheckUsable();
+  if (!replace_pending && !m.ids.empty()) {
+    const Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
+    if (l.used && !l.deleted) return AddResult::kDuplicate;
+  }
+  bool replaced = m.DeleteSessionId(doc.id, hash);
+  replaced = m.DeleteCommittedId(doc.id) || replaced;
+  const uint32_t slot = m.CheckOut();
+  index::MemorySegment* memory = m.session[slot].memory.get();
+  // The id is entered (with the doc number it will get) before the document is
+  // inverted, so a concurrent add of the same id replaces this one.
+  if ((m.id_count + 1) * 2 > m.ids.size()) m.GrowIds();
+  {
+    Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
+    if (!l.used) {
+      ++m.id_count;
+      l = {hash, m.id_bytes.size(), static_cast<uint32_t>(doc.id.size()), 0, 0, true, false};
+      m.id_bytes += doc.id;
+    }
+    l.slot = slot;
+    l.doc = memory->doc_count();
+    l.deleted = false;
+  }
+  held.unlock();
+  try {
+    memory->Add(doc);
+  } catch (...) {
+    held.lock();
+    m.failure = std::current_exception();
+    m.session[slot].in_use = false;
+    throw;
+  }
+  held.lock();
+  ++m.stats.documents_added;
+  if (replaced) ++m.stats.documents_replaced;
+  m.session[slot].in_use = false;
+  const size_t budget = std::min(m.options.ram_budget_bytes, kMaxSegmentMemory);
+  if (m.MemoryInUse() > budget || memory->memory_bytes() > kMaxSegmentMemory) {
+    m.session[slot].in_use = true;  // keep others off it while it flushes
+    m.FlushSlot(held, slot);
+  }
+  return replaced ? AddResult::kReplaced : AddResult::kAdded;
+}
+
+bool IndexWriter::DeleteDocument(std::string_view id) {
+  Impl& m = *impl_;
+  std::shared_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  std::lock_guard<std::mutex> held(m.mu_);
+  m.CheckUsable();
+  const uint64_t hash = XXH3_64bits(id.data(), id.size());
+  bool found = m.DeleteSessionId(id, hash);
+  found = m.DeleteCommittedId(id) || found;
+  if (found) ++m.stats.documents_deleted;
+  return found;
+}
+
+bool IndexWriter::IsPending(std::string_view id) const {
+  const Impl& m = *impl_;
+  std::lock_guard<std::mutex> held(m.mu_);
+  if (m.ids.empty()) return false;
+  const Impl::Location& l = m.ids[m.FindSlot(id, XXH3_64bits(id.data(), id.size()))];
+  return l.used && !l.deleted;
+}
+
+void IndexWriter::Commit() {
+  Impl& m = *impl_;
+  std::unique_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  std::unique_lock<std::mutex> held(m.mu_);
+  m.CheckUsable();
+  for (uint32_t slot = 0; slot < m.session.size(); ++slot) {
+    if (m.session[slot].memory) m.FlushSlot(held, slot);
+  }
+  index::Manifest next = m.manifest;
+  next.generation = m.manifest.generation + 1;
+  next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
+  next.segments.clear();
+  try {
+    const auto write_live = [&](const std::string& segment, uint64_t nonce, const index::LiveDocs& live) {
+      store::CheckedWriter out(*m.dir, index::LiveFileName(segment, next.generation), index::kLiveKind,
+                               index::kFormatVersion, nonce);
+      live.Write(&out);
+      out.Finish();
+    };
+    for (Impl::CommittedSegment& c : m.committed) {
+      index::SegmentEntry e = c.entry;
+      if (c.changed) {
+        if (c.live->deleted() == e.max_doc) continue;  // nothing left: drop the segment
+        write_live(e.name, e.nonce, *c.live);
+        e.deleted = c.live->deleted();
+        e.live_generation = next.generation;
+      }
+      next.segments.push_back(e);
+    }
+    for (Impl::SessionSegment& s : m.session) {
+      if (!s.flushed) continue;
+      const index::SegmentInfo& info = s.flushed->info();
+      index::SegmentEntry e{info.name, info.max_doc, 0, 0, info.nonce};
+      if (s.live && s.live->deleted() > 0) {
+        if (s.live->deleted() == info.max_doc) continue;
+        write_live(e.name, e.nonce, *s.live);
+        e.deleted = s.live->deleted();
+        e.live_generation = next.generation;
+      }
+      next.segments.push_back(e);
+    }
+    index::WriteManifest(*m.dir, next);
+  } catch (...) {
+    m.failure = std::current_exception();
+    throw;
+  }
+  // The commit is durable; now make it the writer's base.
+  m.manifest = next;
+  std::vector<Impl::CommittedSegment> committed;
+  for (const index::SegmentEntry& e : next.segments) {
+    std::shared_ptr<const index::SegmentReader> reader;
+    for (const auto& c : m.committed) {
+      if (c.entry.name == e.name) reader = c.reader;
+    }
+    for (const auto& s : m.session) {
+      if (s.flushed && s.flushed->name() == e.name) reader = s.flushed;
+    }
+    // Deletions are now those of the new commit.
+    std::optional<index::LiveDocs> live;
+    for (const auto& c : m.committed) {
+      if (c.entry.name == e.name && c.live) live = c.live;
+    }
+    for (const auto& s : m.session) {
+      if (s.flushed && s.flushed->name() == e.name && s.live) live = s.live;
+    }
+    committed.push_back({reader, e, std::move(live), false});
+  }
+  m.committed = std::move(committed);
+  m.session.clear();
+  m.ids.clear();
+  m.id_bytes.clear();
+  m.id_count = 0;
+  m.disk_manifest = next;
+  m.has_disk_manifest = true;
+  ++m.stats.commits;
+  m.RemoveUnreferencedFiles(false);
+}
+
+IndexWriterStats IndexWriter::stats() const {
+  std::lock_guard<std::mutex> held(impl_->mu_);
+  return impl_->stats;
+}
+
+}  // namespace loupe

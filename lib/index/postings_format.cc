@@ -1,0 +1,333 @@
+#include "index/postings_format.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "codec/varint.h"
+#include "loupe/error.h"
+
+namespace loupe::index {
+
+using store::LoadU32;
+
+PostingsWriter::PostingsWriter(store::CheckedWriter* post, store::CheckedWriter* pos, IndexOptions options,
+                               const uint32_t* lengths, double average_length)
+    : post_(post), pos_(pos), options_(options), lengths_(lengths), average_length_(average_length) {}
+
+void PostingsWriter::EncodePositions(const uint32_t* freqs, const uint32_t* positions, uint32_t n) {
+  scratch_.clear();
+  const uint32_t* p = positions;
+  for (uint32_t i = 0; i < n; ++i) {
+    scratch_.push_back(p[0]);
+    for (uint32_t j = 1; j < freqs[i]; ++j) scratch_.push_back(p[j] - p[j - 1] - 1);
+    p += freqs[i];
+  }
+  pos_buffer_.clear();
+  uint8_t block[codec::kMaxEncodedBlockBytes];
+  size_t i = 0;
+  for (; i + codec::kBlockSize <= scratch_.size(); i += codec::kBlockSize) {
+    const size_t bytes = codec::EncodeBlock(scratch_.data() + i, block);
+    pos_buffer_.append(reinterpret_cast<const char*>(block), bytes);
+  }
+  for (; i < scratch_.size(); ++i) codec::AppendVarint32(pos_buffer_, scratch_[i]);
+  pos_->Write(pos_buffer_);
+}
+
+TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions,
+                                 uint32_t n) {
+  TermInfo info;
+  info.doc_freq = n;
+  const bool with_freqs = HasFreqs(options_);
+  const bool with_positions = HasPositions(options_);
+  if (n == 1) {
+    info.single_doc = docs[0];
+    info.single_freq = with_freqs ? freqs[0] : 1;
+    if (with_positions) {
+      if (freqs[0] == 1) {
+        info.single_position = positions[0];
+      } else {
+        info.positions_offset = pos_->offset();
+        EncodePositions(freqs, positions, 1);
+      }
+    }
+    return info;
+  }
+
+  const uint32_t num_blocks = (n + kPostingsBlock - 1) / kPostingsBlock;
+  info.postings_offset = post_->offset();
+  if (with_positions) info.positions_offset = pos_->offset();
+  const uint64_t blocks_start = info.postings_offset + kImpactBytes + (num_blocks >= 2 ? kSkipEntryBytes * num_blocks : 0);
+  blocks_.clear();
+  skip_.clear();
+  ImpactBuilder term_impacts;
+  uint32_t gaps[kPostingsBlock];
+  uint8_t encoded[codec::kMaxEncodedBlockBytes];
+  int64_t previous = -1;
+  const uint32_t* block_positions = positions;
+  for (uint32_t b = 0; b < num_blocks; ++b) {
+    const uint32_t start = b * kPostingsBlock;
+    const uint32_t len = std::min(kPostingsBlock, n - start);
+    const uint64_t block_offset = blocks_start + blocks_.size();
+    const uint64_t positions_offset = with_positions ? pos_->offset() : 0;
+    impacts_.Reset();
+    for (uint32_t i = start; i < start + len; ++i) {
+      const uint32_t f = with_freqs ? freqs[i] : 1;
+      impacts_.Add(f, lengths_[docs[i]]);
+      term_impacts.Add(f, lengths_[docs[i]]);
+    }
+    if (len == kPostingsBlock) {
+      for (uint32_t i = 0; i < len; ++i) {
+        gaps[i] = static_cast<uint32_t>(docs[start + i] - previous - 1);
+        previous = docs[start + i];
+      }
+      blocks_.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(gaps, encoded));
+      if (with_freqs) {
+        for (uint32_t i = 0; i < len; ++i) gaps[i] = freqs[start + i] - 1;
+        blocks_.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(gaps, encoded));
+      }
+    } else {
+      for (uint32_t i = start; i < start + len; ++i) {
+        const auto gap = static_cast<uint32_t>(docs[i] - previous - 1);
+        previous = docs[i];
+        if (!with_freqs) {
+          codec::AppendVarint32(blocks_, gap);
+        } else if (freqs[i] == 1) {
+          codec::AppendVarint64(blocks_, (uint64_t{gap} << 1) | 1);
+        } else {
+          codec::AppendVarint64(blocks_, uint64_t{gap} << 1);
+          codec::AppendVarint32(blocks_, freqs[i]);
+        }
+      }
+    }
+    if (with_positions) {
+      EncodePositions(freqs + start, block_positions, len);
+      for (uint32_t i = start; i < start + len; ++i) block_positions += freqs[i];
+    }
+    if (num_blocks >= 2) {
+      uint8_t entry[kSkipEntryBytes];
+      store::StoreU32(entry, docs[start + len - 1]);
+      store::StoreU32(entry + 4, static_cast<uint32_t>(block_offset));
+      store::StoreU32(entry + 8, static_cast<uint32_t>(positions_offset));
+      EncodeImpact(impacts_.Build(average_length_), entry + 12);
+      skip_.append(reinterpret_cast<const char*>(entry), kSkipEntryBytes);
+    }
+  }
+  if (blocks_start + blocks_.size() > kMaxPostingsFileBytes ||
+      (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
+    throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
+  }
+  uint8_t term_impact[kImpactBytes];
+  EncodeImpact(term_impacts.Build(average_length_), term_impact);
+  post_->Write(term_impact, kImpactBytes);
+  post_->Write(skip_);
+  post_->Write(blocks_);
+  return info;
+}
+
+void PostingsCursor::Corrupt(const std::string& what) const { post_->Corrupt(what); }
+
+void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedFile* pos, IndexOptions options,
+                           const TermInfo& info, uint32_t max_doc) {
+  post_ = post;
+  pos_ = pos;
+  options_ = options;
+  max_doc_ = max_doc;
+  doc_freq_ = info.doc_freq;
+  freqs_ready_ = positions_ready_ = false;
+  shallow_block_ = 0;
+  if (info.doc_freq == 0) {
+    num_blocks_ = 0;
+    doc_ = kNoMoreDocs;
+    shallow_last_doc_ = kNoMoreDocs;
+    return;
+  }
+  if (info.doc_freq == 1) {
+    if (info.single_doc >= max_doc) Corrupt("term dictionary names doc " + std::to_string(info.single_doc) +
+                                            " beyond the segment's " + std::to_string(max_doc));
+    num_blocks_ = 1;
+    skip_ = nullptr;
+    block_ = 0;
+    block_len_ = 1;
+    index_ = 0;
+    docs_[0] = doc_ = info.single_doc;
+    freqs_[0] = std::max<uint32_t>(info.single_freq, 1);
+    freqs_ready_ = true;
+    // A single posting's bound: its frequency, any length.
+    EncodeImpact({{freqs_[0], 0}, {freqs_[0], 0}}, single_impact_);
+    term_impact_ = single_impact_;
+    first_positions_ = info.positions_offset;
+    if (info.positions_inline()) {
+      positions_.assign(1, info.single_position);
+      position_starts_.assign(1, 0);
+      positions_ready_ = true;
+    }
+    positions_at_ = first_positions_;
+    shallow_last_doc_ = doc_;
+    shallow_impact_ = term_impact_;
+    return;
+  }
+  num_blocks_ = (info.doc_freq + kPostingsBlock - 1) / kPostingsBlock;
+  const uint64_t header = kImpactBytes + (num_blocks_ >= 2 ? uint64_t{kSkipEntryBytes} * num_blocks_ : 0);
+  const std::string_view head = post->Slice(info.postings_offset, header, "postings");
+  term_impact_ = reinterpret_cast<const uint8_t*>(head.data());
+  skip_ = num_blocks_ >= 2 ? term_impact_ + kImpactBytes : nullptr;
+  first_block_ = term_impact_ + header;
+  first_positions_ = info.positions_offset;
+  LoadBlock(0);
+  shallow_last_doc_ = BlockLastDoc(0);
+  shallow_impact_ = skip_ ? skip_ + 12 : term_impact_;
+}
+
+uint32_t PostingsCursor::BlockLastDoc(uint32_t block) const {
+  if (skip_ != nullptr) return LoadU32(skip_ + kSkipEntryBytes * block);
+  return docs_[block_len_ - 1];  // a single block, always loaded
+}
+
+void PostingsCursor::LoadBlock(uint32_t block) {
+  block_ = block;
+  block_len_ = block + 1 < num_blocks_ ? kPostingsBlock : doc_freq_ - kPostingsBlock * (num_blocks_ - 1);
+  const uint32_t base = block == 0 ? 0xFFFFFFFFu : BlockLastDoc(block - 1);  // -1 for the first block
+  const uint8_t* file_begin = reinterpret_cast<const uint8_t*>(post_->data().data());
+  const uint8_t* file_end = file_begin + post_->body_end();
+  const uint8_t* p = first_block_;
+  if (skip_ != nullptr) {
+    const uint32_t offset = LoadU32(skip_ + kSkipEntryBytes * block + 4);
+    if (offset < store::kHeaderSize || offset >= post_->body_end()) Corrupt("skip entry points outside the file");
+    p = file_begin + offset;
+    positions_at_ = LoadU32(skip_ + kSkipEntryBytes * block + 8);
+  } else {
+    positions_at_ = first_positions_;
+  }
+  const bool with_freqs = HasFreqs(options_);
+  if (block_len_ == kPostingsBlock) {
+    const size_t used = codec::DecodeBlock(p, static_cast<size_t>(file_end - p), docs_);
+    if (used == 0) Corrupt("malformed doc block");
+    codec::PrefixSumPlusOne(docs_, kPostingsBlock, base);
+    freqs_at_ = p + used;
+    freqs_ready_ = !with_freqs;
+    if (!with_freqs) std::fill(freqs_, freqs_ + kPostingsBlock, 1u);
+  } else {
+    uint32_t previous = base;
+    for (uint32_t i = 0; i < block_len_; ++i) {
+      if (!with_freqs) {
+        uint32_t gap;
+        if (!codec::GetVarint32(p, file_end, &gap)) Corrupt("malformed doc block");
+        previous += gap + 1;
+        freqs_[i] = 1;
+      } else {
+        uint64_t v;
+        if (!codec::GetVarint64(p, file_end, &v)) Corrupt("malformed doc block");
+        previous += static_cast<uint32_t>(v >> 1) + 1;
+        if (v & 1) {
+          freqs_[i] = 1;
+        } else if (!codec::GetVarint32(p, file_end, &freqs_[i]) || freqs_[i] == 0) {
+          Corrupt("malformed doc block");
+        }
+      }
+      docs_[i] = previous;
+    }
+    freqs_ready_ = true;
+  }
+  const uint32_t last = docs_[block_len_ - 1];
+  if (last >= max_doc_ || (skip_ != nullptr && last != BlockLastDoc(block)) ||
+      (block > 0 && docs_[0] <= base)) {
+    Corrupt("doc block does not match its skip entry");
+  }
+  index_ = 0;
+  doc_ = docs_[0];
+  positions_ready_ = false;
+}
+
+void PostingsCursor::DecodeFreqs() {
+  const uint8_t* file_end = reinterpret_cast<const uint8_t*>(post_->data().data()) + post_->body_end();
+  if (codec::DecodeBlock(freqs_at_, static_cast<size_t>(file_end - freqs_at_), freqs_) == 0) {
+    Corrupt("malformed frequency block");
+  }
+  for (uint32_t i = 0; i < kPostingsBlock; ++i) freqs_[i] += 1;
+  freqs_ready_ = true;
+}
+
+uint32_t PostingsCursor::Next() {
+  if (++index_ < block_len_) return doc_ = docs_[index_];
+  if (block_ + 1 < num_blocks_) {
+    LoadBlock(block_ + 1);
+    return doc_;
+  }
+  index_ = block_len_;
+  return doc_ = kNoMoreDocs;
+}
+
+uint32_t PostingsCursor::Advance(uint32_t target) {
+  if (doc_ >= target) return doc_;
+  if (target > docs_[block_len_ - 1]) {
+    uint32_t b = block_ + 1;
+    while (b < num_blocks_ && BlockLastDoc(b) < target) ++b;
+    if (b >= num_blocks_) {
+      index_ = block_len_;
+      return doc_ = kNoMoreDocs;
+    }
+    LoadBlock(b);
+  }
+  while (docs_[index_] < target) ++index_;
+  return doc_ = docs_[index_];
+}
+
+uint32_t PostingsCursor::freq() {
+  if (!freqs_ready_) DecodeFreqs();
+  return freqs_[index_];
+}
+
+void PostingsCursor::DecodePositions() {
+  if (!freqs_ready_) DecodeFreqs();
+  if (pos_ == nullptr) Corrupt("positions requested for a field without positions");
+  uint64_t total = 0;
+  position_starts_.resize(block_len_);
+  for (uint32_t i = 0; i < block_len_; ++i) {
+    position_starts_[i] = static_cast<uint32_t>(total);
+    total += freqs_[i];
+  }
+  positions_.resize(total + codec::kBlockSize);
+  const uint8_t* begin = reinterpret_cast<const uint8_t*>(pos_->data().data());
+  const uint8_t* end = begin + pos_->body_end();
+  if (positions_at_ < store::kHeaderSize || positions_at_ >= pos_->body_end()) {
+    pos_->Corrupt("positions offset outside the file");
+  }
+  const uint8_t* p = begin + positions_at_;
+  uint64_t i = 0;
+  for (; i + codec::kBlockSize <= total; i += codec::kBlockSize) {
+    const size_t used = codec::DecodeBlock(p, static_cast<size_t>(end - p), positions_.data() + i);
+    if (used == 0) pos_->Corrupt("malformed positions block");
+    p += used;
+  }
+  for (; i < total; ++i) {
+    if (!codec::GetVarint32(p, end, &positions_[i])) pos_->Corrupt("malformed positions block");
+  }
+  // Gaps to positions, doc by doc.
+  for (uint32_t d = 0; d < block_len_; ++d) {
+    uint32_t* q = positions_.data() + position_starts_[d];
+    for (uint32_t j = 1; j < freqs_[d]; ++j) q[j] += q[j - 1] + 1;
+  }
+  positions_ready_ = true;
+}
+
+const uint32_t* PostingsCursor::Positions() {
+  if (!positions_ready_) DecodePositions();
+  return positions_.data() + position_starts_[index_];
+}
+
+uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {
+  if (num_blocks_ == 0) return shallow_last_doc_ = kNoMoreDocs;
+  if (skip_ == nullptr) {
+    shallow_last_doc_ = target <= docs_[block_len_ - 1] ? docs_[block_len_ - 1] : kNoMoreDocs;
+    shallow_impact_ = term_impact_;
+    return shallow_last_doc_;
+  }
+  uint32_t b = std::max(shallow_block_, block_);
+  while (b < num_blocks_ && BlockLastDoc(b) < target) ++b;
+  shallow_block_ = b;
+  if (b >= num_blocks_) return shallow_last_doc_ = kNoMoreDocs;
+  shallow_impact_ = skip_ + kSkipEntryBytes * b + 12;
+  return shallow_last_doc_ = BlockLastDoc(b);
+}
+
+}  // namespace loupe::index

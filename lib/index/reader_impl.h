@@ -1,0 +1,34 @@
+// The inside of loupe::IndexReader: one commit's manifest and its open
+// segments. The search layer works on this.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/manifest.h"
+#include "index/segment_reader.h"
+#include "loupe/index_reader.h"
+#include "store/directory.h"
+
+namespace loupe {
+
+struct IndexReader::Impl {
+  std::string path;
+  std::unique_ptr<store::Directory> dir;
+  index::Manifest manifest;
+  std::vector<std::shared_ptr<const index::SegmentReader>> segments;
+};
+
+namespace index {
+
+// Opens the newest commit of `dir`, retrying when a concurrent writer
+// replaces it between reading the manifest and opening its segments.
+std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options);
+
+// Whether the directory holds Loupe's files only (used before creating an
+// index in a directory that already has files).
+bool IsLoupeFileName(const std::string& name);
+
+}  // namespace index
+}  // namespace loupe

@@ -1,0 +1,372 @@
+// loupe index: read documents from files and add them to an index.
+//
+// The main thread reads and parses the inputs; --threads workers invert
+// documents through one IndexWriter. One commit at the end: with
+// --on-error fail (the default) a bad record stops the run before anything of
+// it is committed.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "cli.h"
+#include "commands.h"
+#include "ingest/document_reader.h"
+#include "loupe/error.h"
+#include "loupe/index_reader.h"
+#include "loupe/index_writer.h"
+#include "util/utf8.h"
+
+namespace loupe::cli {
+namespace {
+
+constexpr std::string_view kUsage =
+    "DIR INPUT... [--create] [--analyzer NAME] [--field NAME=SRC[,SRC...]]...\n"
+    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--quiet]\n\n"
+    "Adds the documents of each INPUT to the index in DIR (created if missing).\n"
+    "INPUT is a JSON Lines file (plain, zstd or gzip, recognised by content), a\n"
+    "folder of .txt articles, or '-' for standard input (see corpus/README.md).\n"
+    "A document whose id is already in the index replaces it. Everything is\n"
+    "committed at the end, or nothing if the run fails.";
+
+constexpr size_t kMaxPrintedErrors = 20;
+
+struct Job {
+  Document doc;
+  std::string source;
+  uint64_t line;
+};
+
+// Documents travel to the workers in batches: one hand-off per document
+// would cost more in thread wake-ups than small documents cost to index.
+using Batch = std::vector<Job>;
+constexpr size_t kBatchSize = 64;
+
+// A bounded queue between the reading thread and the indexing workers.
+class JobQueue {
+ public:
+  explicit JobQueue(size_t capacity) : capacity_(capacity) {}
+  void Push(Batch job) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_full_.wait(lock, [&] { return jobs_.size() < capacity_ || closed_; });
+    if (closed_) return;
+    jobs_.push_back(std::move(job));
+    not_empty_.notify_one();
+  }
+  std::optional<Batch> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_empty_.wait(lock, [&] { return !jobs_.empty() || closed_; });
+    if (jobs_.empty()) return std::nullopt;
+    Batch job = std::move(jobs_.front());
+    jobs_.pop_front();
+    not_full_.notify_one();
+    return job;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+  // Drops queued jobs (after a failure).
+  void Abort() {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.clear();
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<Batch> jobs_;
+  size_t capacity_;
+  bool closed_ = false;
+};
+
+// Bad records, counted and printed (up to a limit) from any thread.
+class ErrorLog {
+ public:
+  explicit ErrorLog(bool stop_on_first) : stop_on_first_(stop_on_first) {}
+  void Report(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+    if (count_ <= kMaxPrintedErrors) {
+      std::cerr << "\r\033[K" << util::SanitizeUtf8(message) << "\n";
+    } else if (count_ == kMaxPrintedErrors + 1) {
+      std::cerr << "(further errors are counted but not printed)\n";
+    }
+    if (stop_on_first_) failed_ = true;
+  }
+  uint64_t count() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+  bool failed() const { return failed_.load(); }
+  void Fail() { failed_ = true; }
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t count_ = 0;
+  bool stop_on_first_;
+  std::atomic<bool> failed_{false};
+};
+
+Schema BuildSchema(const std::vector<std::string>& field_specs, const std::string& analyzer) {
+  if (field_specs.empty()) return Schema::Default(analyzer);
+  Schema schema;
+  for (const std::string& spec : field_specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UsageError("--field wants NAME=SRC[,SRC...], got '" + spec + "'");
+    }
+    std::vector<std::string> sources;
+    std::stringstream list(spec.substr(eq + 1));
+    for (std::string src; std::getline(list, src, ',');) {
+      if (!src.empty()) sources.push_back(src);
+    }
+    try {
+      schema.AddTextField(spec.substr(0, eq), sources, analyzer);
+    } catch (const InvalidArgumentError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  return schema;
+}
+
+uint64_t TextBytes(const Document& doc, const Schema& schema) {
+  uint64_t n = 0;
+  for (const TextField& f : schema.text_fields) {
+    for (const std::string& src : f.sources) n += doc.Text(src).size();
+  }
+  return n;
+}
+
+class Progress {
+ public:
+  Progress(bool enabled, uint64_t total_file_bytes)
+      : enabled_(enabled), total_(total_file_bytes), start_(std::chrono::steady_clock::now()) {}
+
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  void Update(uint64_t docs, uint64_t text_bytes, uint64_t file_bytes_done, bool force = false) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = seconds();
+    const double rate = secs > 0 ? text_bytes / secs / 1e6 : 0;
+    std::string line = "indexing: " + FormatCount(docs) + " docs, " + FormatBytes(text_bytes) + " of text, ";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f MB/s", rate);
+    line += buf;
+    if (total_ > 0 && file_bytes_done > 0) {
+      const double fraction = std::min(1.0, static_cast<double>(file_bytes_done) / total_);
+      const int width = 24;
+      const int filled = static_cast<int>(fraction * width);
+      line += "  [" + std::string(filled, '=') + std::string(width - filled, ' ') + "] ";
+      std::snprintf(buf, sizeof buf, "%3.0f%%", fraction * 100);
+      line += buf;
+      if (fraction > 0.01 && fraction < 1) {
+        std::snprintf(buf, sizeof buf, "  ETA %.0fs", secs / fraction - secs);
+        line += buf;
+      }
+    }
+    std::cerr << "\r\033[K" << line << std::flush;
+  }
+
+  void Finish() {
+    if (enabled_) std::cerr << "\r\033[K" << std::flush;
+  }
+
+ private:
+  bool enabled_;
+  uint64_t total_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace
+
+int RunIndex(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()
+      ("create", "start a new, empty index (replacing the one in DIR at commit)")
+      ("analyzer", po::value<std::string>(), "analyzer of the text fields: standard, english (default), anserini")
+      ("field", po::value<std::vector<std::string>>(),
+       "NAME=SRC[,SRC...]: an indexed text field made of these input fields (repeatable; "
+       "default: title and body as separate fields)")
+      ("threads", po::value<int>()->default_value(1), "indexing threads")
+      ("ram-budget", po::value<size_t>()->default_value(256), "MiB of memory for in-memory segments")
+      ("on-error", po::value<std::string>()->default_value("fail"),
+       "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
+      ("quiet,q", "no progress bar and no summary (errors are still printed)")
+      ("dir", po::value<std::string>(), "index directory")
+      ("input", po::value<std::vector<std::string>>(), "input files or folders");
+  po::positional_options_description positional;
+  positional.add("dir", 1).add("input", -1);
+  po::variables_map vm;
+  if (!ParseArgs(args, "index", kUsage, options, positional, vm)) return kExitOk;
+  if (!vm.count("dir")) throw UsageError("missing DIR");
+  if (!vm.count("input")) throw UsageError("missing INPUT (a file, a folder, or '-')");
+  const std::string dir = vm["dir"].as<std::string>();
+  const auto inputs = vm["input"].as<std::vector<std::string>>();
+  const std::string on_error = vm["on-error"].as<std::string>();
+  if (on_error != "fail" && on_error != "skip") throw UsageError("--on-error must be fail or skip");
+  const int threads = vm["threads"].as<int>();
+  if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
+  const size_t ram_mib = vm["ram-budget"].as<size_t>();
+  if (ram_mib < 1 || ram_mib > (size_t{1} << 20)) throw UsageError("--ram-budget must be between 1 and 1048576 MiB");
+  const bool quiet = vm.count("quiet") > 0;
+
+  IndexWriterOptions writer_options;
+  writer_options.create = vm.count("create") > 0;
+  writer_options.ram_budget_bytes = ram_mib << 20;
+  if (vm.count("analyzer") || vm.count("field")) {
+    const std::string analyzer = vm.count("analyzer") ? vm["analyzer"].as<std::string>() : "english";
+    try {
+      Analyzer::Named(analyzer);
+    } catch (const InvalidArgumentError& e) {
+      throw UsageError(e.what());
+    }
+    writer_options.schema =
+        BuildSchema(vm.count("field") ? vm["field"].as<std::vector<std::string>>() : std::vector<std::string>{},
+                    analyzer);
+  }
+
+  // Open every input first, so a missing file fails before any work.
+  std::vector<std::unique_ptr<ingest::DocumentReader>> readers;
+  uint64_t total_file_bytes = 0;
+  for (const std::string& input : inputs) {
+    readers.push_back(ingest::OpenDocuments(input));
+    total_file_bytes += readers.back()->bytes_total().value_or(0);
+  }
+
+  auto writer = IndexWriter::Open(dir, writer_options);
+  const Schema& schema = writer->schema();
+  ErrorLog errors(on_error == "fail");
+  Progress progress(!quiet && StderrIsTerminal(), total_file_bytes);
+  JobQueue queue(static_cast<size_t>(threads) * 4);
+  std::atomic<uint64_t> added{0}, replaced{0};
+  std::exception_ptr worker_failure;
+  std::mutex failure_mu;
+
+  const auto index_one = [&](const Job& job) {
+    try {
+      switch (writer->AddDocument(job.doc, /*replace_pending=*/false)) {
+        case IndexWriter::AddResult::kDuplicate:
+          errors.Report(job.source + ":" + std::to_string(job.line) + ": duplicate id '" + job.doc.id +
+                        "' (it appeared earlier in this run)");
+          break;
+        case IndexWriter::AddResult::kReplaced:
+          ++replaced;
+          [[fallthrough]];
+        case IndexWriter::AddResult::kAdded:
+          ++added;
+          break;
+      }
+    } catch (const InvalidArgumentError& e) {
+      errors.Report(job.source + ":" + std::to_string(job.line) + ": " + e.what());
+    }
+  };
+
+  // With one thread the reading thread indexes too; with more, it feeds workers.
+  std::vector<std::thread> workers;
+  for (int t = 0; threads > 1 && t < threads; ++t) {
+    workers.emplace_back([&] {
+      while (std::optional<Batch> batch = queue.Pop()) {
+        try {
+          for (const Job& job : *batch) {
+            if (errors.failed()) break;
+            index_one(job);
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(failure_mu);
+          if (!worker_failure) worker_failure = std::current_exception();
+          errors.Fail();
+        }
+        if (errors.failed()) queue.Abort();
+      }
+    });
+  }
+
+  uint64_t docs_read = 0, text_bytes = 0, files_done_bytes = 0;
+  Batch batch;
+  try {
+    for (auto& reader : readers) {
+      for (;;) {
+        if (errors.failed()) break;
+        Job job;
+        try {
+          if (!reader->Next(&job.doc)) break;
+        } catch (const BadInputError& e) {
+          errors.Report(e.what());
+          continue;
+        }
+        ++docs_read;
+        text_bytes += TextBytes(job.doc, schema);
+        job.source = reader->source();
+        job.line = reader->line();
+        if (threads == 1) {
+          index_one(job);
+        } else {
+          batch.push_back(std::move(job));
+          if (batch.size() == kBatchSize) queue.Push(std::exchange(batch, {}));
+        }
+        progress.Update(added.load(), text_bytes, files_done_bytes + reader->bytes_done());
+      }
+      files_done_bytes += reader->bytes_total().value_or(0);
+      if (errors.failed()) break;
+    }
+    if (!batch.empty() && !errors.failed()) queue.Push(std::move(batch));
+  } catch (...) {
+    queue.Abort();
+    for (auto& w : workers) w.join();
+    progress.Finish();
+    throw;
+  }
+  queue.Close();
+  for (auto& w : workers) w.join();
+  progress.Update(added.load(), text_bytes, files_done_bytes, true);
+  progress.Finish();
+  if (worker_failure) std::rethrow_exception(worker_failure);
+  if (errors.failed()) {
+    std::cerr << "loupe index: stopped at the first bad record; nothing of this run was committed "
+                 "(use --on-error skip to skip bad records)\n";
+    return kExitFailure;
+  }
+  writer->Commit();
+  const double seconds = progress.seconds();
+  if (!quiet) {
+    const IndexWriterStats stats = writer->stats();
+    writer.reset();  // release the lock before reading the result
+    const auto reader = IndexReader::Open(dir, {.verify_checksums = false});
+    const IndexSummary summary = reader->Summary();
+    uint64_t index_bytes = 0, terms = 0;
+    for (const auto& [kind, bytes] : summary.bytes) index_bytes += bytes;
+    for (const FieldSummary& f : summary.fields) terms += f.terms;
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.2f s, %.1f MB/s", seconds, seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
+    std::cout << "indexed " << FormatCount(added.load()) << " documents";
+    if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load()) << " replaced existing ones)";
+    if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count()) << " bad records";
+    std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes) << " of text in " << rate
+              << "\n"
+              << "index " << dir << ": " << FormatCount(summary.documents) << " documents, "
+              << FormatCount(summary.segments.size()) << " segment(s), " << FormatCount(terms) << " terms, "
+              << FormatBytes(index_bytes) << " (" << FormatCount(stats.segments_flushed) << " segment(s) written)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace loupe::cli
