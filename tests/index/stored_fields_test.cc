@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 
 #include "index/format.h"
@@ -20,7 +21,8 @@ std::vector<Document> RandomDocs(size_t n, size_t body_bytes, uint64_t seed) {
     while (body.size() < body_bytes * (rng() % 3)) body += std::string(words[rng() % 8]) + " ";
     d.fields.push_back({"title", "Title " + std::to_string(i)});
     if (i % 7 != 0) d.fields.push_back({"body", body});
-    d.fields.push_back({"n", static_cast<int64_t>(rng()) - static_cast<int64_t>(rng())});
+    const int64_t extremes[] = {INT64_MIN, INT64_MAX, 0, -1};
+    d.fields.push_back({"n", i < 4 ? extremes[i] : static_cast<int64_t>(rng() >> 1) - static_cast<int64_t>(rng() >> 1)});
     d.fields.push_back({"x", std::ldexp(static_cast<double>(rng() % 1000), -3)});
     d.fields.push_back({"ok", i % 2 == 0});
     d.fields.push_back({"topics", StringList{"earn", "acq", std::string(i % 3, 'z')}});
