@@ -8,7 +8,8 @@
 namespace loupe::index {
 namespace {
 
-// Codes 128..255 map to values growing by 2^(1/8) per step from 128.
+// Code c >= 128 stands for floor(128 * 2^((c - 127) / 8)): 139 for code 128,
+// then growing by 2^(1/8) per code, 8388608 for code 255.
 constexpr int kExact = 128;
 
 const std::array<uint64_t, 256>& ScaleTable() {

@@ -127,7 +127,9 @@ Schema ReadSchema(const JsonReader& r, const element& e) {
     field.analyzer.english_possessives = r.Bool(a, "english_possessives");
     field.analyzer.join_acronyms = r.Bool(a, "join_acronyms");
     const std::string stop = r.String(a, "stop_words");
-    field.analyzer.stop_words = stop == "classic_english" ? StopWords::kClassicEnglish : StopWords::kNone;
+    field.analyzer.stop_words = stop == "classic_english" ? StopWords::kClassicEnglish
+                                : stop == "none"           ? StopWords::kNone
+                                                           : (r.Fail("unknown stop words " + stop), StopWords::kNone);
     field.analyzer.stemmer = r.String(a, "stemmer");
     field.analyzer.max_token_length = static_cast<uint32_t>(r.Uint(a, "max_token_length"));
     schema.text_fields.push_back(std::move(field));
@@ -286,6 +288,9 @@ void WriteManifest(store::Directory& dir, const Manifest& m) {
   const std::string final_name = ManifestFileName(m.generation);
   const std::string temp_name = final_name + ".tmp";
   WriteJsonFile(dir, temp_name, kManifestKind, 0, w.str());
+  // The segment and deletion files the manifest names must exist durably
+  // before the manifest does: sync the directory before and after the rename.
+  dir.Sync();
   dir.Rename(temp_name, final_name);
   dir.Sync();
 }

@@ -3,8 +3,11 @@
 // A term's postings (documents in increasing order, with frequencies) are cut
 // into blocks of 128. Full blocks are PFOR-compressed (codec/block_codec.h):
 // the doc-id gaps minus one, then, for fields with frequencies, the
-// frequencies minus one. The last, partial block is varint-coded. Terms found
-// in a single document are not here at all: the term dictionary holds them.
+// frequencies minus one. The last, partial block is varint-coded. A term found
+// in a single document has no .post entry (the term dictionary holds its doc
+// and frequency), and no .pos entry either when it occurs once (the
+// dictionary holds the position); with frequency >= 2 its positions are in
+// .pos as a group of one document.
 //
 // .post, for a term with doc_freq >= 2, at the offset the dictionary gives:
 //   impact of the whole term              4 bytes (index/impact.h)
@@ -26,8 +29,9 @@
 // values in chunks of 128, PFOR-compressed, the last partial chunk of the
 // block varint-coded.
 //
-// Offsets are u32: one segment's .post and .pos files stay below 4 GiB (the
-// writer and the merge policy cut segments before that).
+// Offsets are u32, so a segment's .post and .pos data must end below 4 GiB:
+// the writer flushes in-memory segments at 3 GiB, and AddTerm refuses to go
+// past the limit.
 #pragma once
 
 #include <cstdint>

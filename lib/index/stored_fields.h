@@ -1,8 +1,9 @@
 // Stored documents: the .docs file. Documents are serialised one after the
 // other into blocks of about 128 KiB, and each block is compressed with zstd,
-// so fetching one document decompresses one block. Once a segment has a few
-// megabytes of documents, a zstd dictionary is trained on them and used for
-// every block (small blocks of English text compress about 15% better).
+// so fetching one document decompresses one block. Once 4 MiB of blocks have
+// been written (or at the end, if the segment has at least 256 KiB), a zstd
+// dictionary is trained on them and used for every block (small blocks of
+// English text compress about 15% better with one).
 //
 // Body:
 //   [dictionary bytes]                  when a dictionary was trained

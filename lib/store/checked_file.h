@@ -15,12 +15,16 @@
 //     4  4  reserved, zero
 //     8  8  XXH3-64 (seed 0) of every byte of the file before this field
 //
-// All integers in Loupe files are little-endian.
+// All integers in Loupe files are little-endian. The reserved fields are
+// written as zero and not checked. A bad magic number or a version of 0 or
+// above the reader's is UnsupportedFormatError; anything else wrong is
+// CorruptionError.
 #pragma once
 
 #include <xxhash.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -30,6 +34,10 @@
 #include "store/directory.h"
 
 namespace loupe::store {
+
+// Integers are stored by copying them in host order: Loupe targets
+// little-endian machines only (x86-64, AArch64), which this makes explicit.
+static_assert(std::endian::native == std::endian::little, "Loupe's file formats assume a little-endian host");
 
 inline constexpr size_t kHeaderSize = 24;
 inline constexpr size_t kFooterSize = 16;

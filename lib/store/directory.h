@@ -21,7 +21,7 @@ class WritableFile {
   virtual ~WritableFile() = default;
   // Throws IoError (disk full, I/O error).
   virtual void Append(std::string_view data) = 0;
-  // Flushes the data to stable storage (fsync).
+  // Flushes the data (and the size) to stable storage (fdatasync).
   virtual void Sync() = 0;
   virtual void Close() = 0;
   virtual const std::string& name() const = 0;
