@@ -74,6 +74,15 @@ run_demo() {
   log "checking every checksum and structure"
   "$loupe" verify "$idx"
   echo
+  log "search: loupe search $idx 'trade talks' -k 3"
+  "$loupe" search "$idx" 'trade talks' -k 3
+  log "a phrase, written without accents: loupe search $idx '\"Ly Thuong Phuc\"' -k 3"
+  "$loupe" search "$idx" '"Ly Thuong Phuc"' -k 3
+  log "field scope, exclusion, prefix: loupe search $idx 'title:bank -franc renew*' -k 3"
+  "$loupe" search "$idx" 'title:bank -franc renew*' -k 3
+  log "how many articles mention climate change: loupe search $idx '\"climate change\"' --count"
+  "$loupe" search "$idx" '"climate change"' --count
+  echo
   log "how one headline is analysed, term by term"
   "$loupe" analyze --analyzer english "Lý Thượng Phúc’s U.S.-China talks at the Shangri-La Dialogue"
 }

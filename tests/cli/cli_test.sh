@@ -97,6 +97,53 @@ grep -q "not a Loupe index" /tmp/loupe-cli-err.$$ || fail "foreign directory: $(
 expect_status 1 "$LOUPE" info "$work/nowhere"
 expect_status 1 "$LOUPE" verify "$work/photos"
 
+# ---- search ----
+expect_status 0 "$LOUPE" search "$idx" '"interest rates"' -k 3
+grep -q "^1\. loupe-news-" /tmp/loupe-cli-out.$$ || fail "search output: $(cat /tmp/loupe-cli-out.$$)"
+grep -q "\[interest\] \[rates\]" /tmp/loupe-cli-out.$$ || fail "snippet lacks the marked phrase"
+n=$("$LOUPE" search "$idx" '"Ly Thuong Phuc"' --count)
+[[ $n == 4 ]] || fail "phrase count without accents: $n"
+"$LOUPE" search "$idx" 'trade talks' -k 2 --json > "$work/hits.json" || fail "search --json"
+python3 - "$work/hits.json" <<'PY' || fail "search --json output"
+import json, sys
+hits = [json.loads(l) for l in open(sys.argv[1])]
+assert len(hits) == 2, hits
+assert hits[0]["rank"] == 1 and hits[0]["score"] >= hits[1]["score"], hits
+assert "title" in hits[0]["fields"] and "topics" in hits[0]["fields"] and "snippet" in hits[0], hits[0]
+PY
+expect_status 0 "$LOUPE" search "$idx" 'minister' -k 1 --explain
+grep -q "idf" /tmp/loupe-cli-out.$$ || fail "--explain output lacks idf"
+expect_status 2 "$LOUPE" search "$idx" 'title:(minister'
+grep -q "column 7" /tmp/loupe-cli-err.$$ || fail "syntax error column: $(cat /tmp/loupe-cli-err.$$)"
+grep -q "^        \^" /tmp/loupe-cli-err.$$ || fail "no caret under the error: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 2 "$LOUPE" search "$idx" 'headline:war'
+grep -q "unknown field 'headline'" /tmp/loupe-cli-err.$$ || fail "unknown field message"
+expect_status 2 "$LOUPE" search "$idx"
+expect_status 1 "$LOUPE" search "$work/nowhere" trade
+# Batch mode: run file and statistics.
+printf 'q1\ttrade talks\nq2\tthe\nq3\tcentral bank\n' > "$work/q.tsv"
+for mode in or and phrase count query; do
+  expect_status 0 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode $mode -k 5 --run "$work/run.$mode" \
+    --stats-json "$work/stats.$mode" --warmup 1 --repeat 2
+  python3 - "$work/stats.$mode" "$work/run.$mode" "$mode" <<'PY' || fail "batch $mode: $(cat "$work/stats.$mode")"
+import json, sys
+stats, run, mode = json.load(open(sys.argv[1])), open(sys.argv[2]).read().split("\n"), sys.argv[3]
+for key in ("queries", "mean_us", "p50_us", "p90_us", "p99_us", "max_us", "qps", "hits_or_count_sum"):
+    assert key in stats, key
+assert stats["queries"] == 2 and stats["empty_queries"] == 1, stats
+lines = [l.split() for l in run if l]
+if mode == "count":
+    assert [l[0] for l in lines] == ["q1", "q3"], lines
+    assert sum(int(l[1]) for l in lines) == stats["hits_or_count_sum"]
+else:
+    assert all(len(l) == 6 and l[1] == "Q0" and l[5] == "loupe" for l in lines), lines
+    assert len(lines) == stats["hits_or_count_sum"]
+    ranks = [int(l[3]) for l in lines if l[0] == "q1"]
+    assert ranks == list(range(1, len(ranks) + 1)), ranks
+PY
+done
+expect_status 2 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode fuzzy --run "$work/x"
+
 # Flipping a byte in the middle of any file makes verify fail.
 for f in "$idx"/*; do
   [[ $(basename "$f") == write.lock ]] && continue

@@ -8,6 +8,7 @@ namespace loupe::cli {
 
 int RunAnalyze(const std::vector<std::string>& args);
 int RunIndex(const std::vector<std::string>& args);
+int RunSearch(const std::vector<std::string>& args);
 int RunInfo(const std::vector<std::string>& args);
 int RunVerify(const std::vector<std::string>& args);
 

@@ -1,0 +1,199 @@
+#include "loupe/query.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "loupe/error.h"
+
+namespace loupe {
+
+QueryPtr Query::Term(std::string field, std::string term, float boost) {
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kTerm;
+  q->field_ = std::move(field);
+  q->term_ = std::move(term);
+  q->boost_ = boost;
+  return q;
+}
+
+QueryPtr Query::Phrase(std::string field, std::vector<PhraseTerm> terms, uint32_t slop, float boost) {
+  if (terms.empty()) return MatchNone();
+  if (terms.size() == 1) return Term(std::move(field), std::move(terms[0].term), boost);
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kPhrase;
+  q->field_ = std::move(field);
+  // Positions relative to the first term.
+  const uint32_t first = terms[0].position;
+  for (auto& t : terms) t.position -= first;
+  q->phrase_ = std::move(terms);
+  q->slop_ = slop;
+  q->boost_ = boost;
+  return q;
+}
+
+QueryPtr Query::Prefix(std::string field, std::string prefix, float boost) {
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kPrefix;
+  q->field_ = std::move(field);
+  q->term_ = std::move(prefix);
+  q->boost_ = boost;
+  return q;
+}
+
+QueryPtr Query::Boolean(std::vector<Clause> clauses, float boost) {
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kBoolean;
+  q->clauses_ = std::move(clauses);
+  q->boost_ = boost;
+  return q;
+}
+
+QueryPtr Query::MatchAll() {
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kMatchAll;
+  return q;
+}
+
+QueryPtr Query::MatchNone() {
+  static const QueryPtr none = [] {
+    auto q = std::shared_ptr<Query>(new Query());
+    q->kind_ = Kind::kMatchNone;
+    return q;
+  }();
+  return none;
+}
+
+QueryPtr Query::Analyzed(const TextField& field, std::string_view text, float boost) {
+  TokenStream stream(field.MakeAnalyzer());
+  stream.Reset(text);
+  std::vector<PhraseTerm> terms;
+  while (stream.Next()) terms.push_back({std::string(stream.token().term), stream.token().position});
+  return Phrase(field.name, std::move(terms), 0, boost);
+}
+
+namespace {
+
+std::vector<const TextField*> FieldsOf(const Schema& schema, const std::vector<std::string>& names) {
+  std::vector<const TextField*> out;
+  if (names.empty()) {
+    for (const TextField& f : schema.text_fields) out.push_back(&f);
+    return out;
+  }
+  for (const std::string& n : names) {
+    const TextField* f = schema.Find(n);
+    if (f == nullptr) throw InvalidArgumentError("unknown field '" + n + "'");
+    out.push_back(f);
+  }
+  return out;
+}
+
+QueryPtr AnyOf(std::vector<Query::Clause> clauses) {
+  if (clauses.empty()) return Query::MatchNone();
+  if (clauses.size() == 1) return clauses[0].query;
+  return Query::Boolean(std::move(clauses));
+}
+
+}  // namespace
+
+QueryPtr BagOfWordsQuery(std::string_view text, const Schema& schema, bool all_required,
+                         const std::vector<std::string>& fields) {
+  const auto targets = FieldsOf(schema, fields);
+  // Terms per field in first-seen order, with their counts.
+  std::vector<std::pair<std::string, uint32_t>> order;  // (term, count), by the first field's analysis
+  std::vector<std::vector<std::pair<std::string, uint32_t>>> per_field;
+  for (const TextField* f : targets) {
+    std::vector<std::pair<std::string, uint32_t>> terms;
+    TokenStream stream(f->MakeAnalyzer());
+    stream.Reset(text);
+    while (stream.Next()) {
+      const std::string_view t = stream.token().term;
+      auto it = std::find_if(terms.begin(), terms.end(), [&](const auto& p) { return p.first == t; });
+      if (it == terms.end()) {
+        terms.emplace_back(std::string(t), 1);
+      } else {
+        ++it->second;
+      }
+    }
+    per_field.push_back(std::move(terms));
+  }
+  // One clause per distinct term (of the first field's analysis, position by
+  // position), matching it in any field.
+  std::vector<Query::Clause> clauses;
+  const size_t n = per_field.empty() ? 0 : per_field[0].size();
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<Query::Clause> any;
+    for (size_t f = 0; f < targets.size(); ++f) {
+      if (i >= per_field[f].size()) continue;
+      const auto& [term, count] = per_field[f][i];
+      any.push_back({Query::Occur::kShould, Query::Term(targets[f]->name, term, static_cast<float>(count))});
+    }
+    clauses.push_back({all_required ? Query::Occur::kMust : Query::Occur::kShould, AnyOf(std::move(any))});
+  }
+  if (clauses.empty()) return Query::MatchNone();
+  return Query::Boolean(std::move(clauses));
+}
+
+QueryPtr PhraseTextQuery(std::string_view text, const Schema& schema, const std::vector<std::string>& fields) {
+  std::vector<Query::Clause> any;
+  for (const TextField* f : FieldsOf(schema, fields)) {
+    QueryPtr q = Query::Analyzed(*f, text);
+    if (q->kind() != Query::Kind::kMatchNone) any.push_back({Query::Occur::kShould, q});
+  }
+  return AnyOf(std::move(any));
+}
+
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string BoostText(float boost) {
+  if (boost == 1.0f) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "^%g", static_cast<double>(boost));
+  return buf;
+}
+
+}  // namespace
+
+std::string Query::ToString() const {
+  switch (kind_) {
+    case Kind::kTerm: return field_ + ":" + term_ + BoostText(boost_);
+    case Kind::kPrefix: return field_ + ":" + term_ + "*" + BoostText(boost_);
+    case Kind::kPhrase: {
+      std::string s = field_ + ":\"";
+      bool first = true;
+      uint32_t expected = 0;
+      for (const PhraseTerm& t : phrase_) {
+        for (; expected < t.position; ++expected, first = false) s += first ? "?" : " ?";  // a stop-word gap
+        s += (first ? "" : " ") + Quote(t.term);
+        first = false;
+        expected = t.position + 1;
+      }
+      s += "\"";
+      if (slop_ > 0) s += "~" + std::to_string(slop_);
+      return s + BoostText(boost_);
+    }
+    case Kind::kBoolean: {
+      std::string s = "(";
+      for (size_t i = 0; i < clauses_.size(); ++i) {
+        if (i) s += " ";
+        if (clauses_[i].occur == Occur::kMust) s += "+";
+        if (clauses_[i].occur == Occur::kMustNot) s += "-";
+        s += clauses_[i].query->ToString();
+      }
+      return s + ")" + BoostText(boost_);
+    }
+    case Kind::kMatchAll: return "*";
+    case Kind::kMatchNone: return "<nothing>";
+  }
+  return "";
+}
+
+}  // namespace loupe

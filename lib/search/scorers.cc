@@ -1,0 +1,288 @@
+#include "search/scorers.h"
+
+#include <algorithm>
+
+namespace loupe::search {
+
+ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children) : children_(std::move(children)) {
+  for (auto& c : children_) {
+    by_cost_.push_back(c.get());
+    max_score_ += c->max_score();
+  }
+  std::stable_sort(by_cost_.begin(), by_cost_.end(), [](Scorer* a, Scorer* b) { return a->cost() < b->cost(); });
+  lead_ = by_cost_[0];
+  doc_ = Align(lead_->doc());
+}
+
+uint32_t ConjunctionScorer::Align(uint32_t doc) {
+  for (;;) {
+    if (doc == kNoMoreDocs) return kNoMoreDocs;
+    bool aligned = true;
+    for (size_t i = 1; i < by_cost_.size(); ++i) {
+      Scorer* c = by_cost_[i];
+      if (c->doc() < doc) c->Advance(doc);
+      if (c->doc() > doc) {
+        doc = lead_->Advance(c->doc());
+        aligned = false;
+        break;
+      }
+    }
+    if (aligned) return doc;
+  }
+}
+
+float ConjunctionScorer::Score() {
+  float sum = 0;
+  for (auto& c : children_) sum += c->Score();
+  return sum;
+}
+
+uint32_t ConjunctionScorer::ShallowAdvance(uint32_t target) {
+  uint32_t end = kNoMoreDocs;
+  for (auto& c : children_) end = std::min(end, c->ShallowAdvance(target));
+  return end;
+}
+
+float ConjunctionScorer::BlockMaxScore() {
+  float sum = 0;
+  for (auto& c : children_) sum += c->BlockMaxScore();
+  return sum;
+}
+
+DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children) : children_(std::move(children)) {
+  for (auto& c : children_) {
+    max_score_ += c->max_score();
+    cost_ += c->cost();
+  }
+  doc_ = Min();
+}
+
+uint32_t DisjunctionScorer::Min() const {
+  uint32_t m = kNoMoreDocs;
+  for (const auto& c : children_) m = std::min(m, c->doc());
+  return m;
+}
+
+uint32_t DisjunctionScorer::Next() {
+  for (auto& c : children_) {
+    if (c->doc() == doc_) c->Next();
+  }
+  return doc_ = Min();
+}
+
+uint32_t DisjunctionScorer::Advance(uint32_t target) {
+  for (auto& c : children_) {
+    if (c->doc() < target) c->Advance(target);
+  }
+  return doc_ = Min();
+}
+
+float DisjunctionScorer::Score() {
+  float sum = 0;
+  for (auto& c : children_) {
+    if (c->doc() == doc_) sum += c->Score();
+  }
+  return sum;
+}
+
+uint32_t DisjunctionScorer::ShallowAdvance(uint32_t target) {
+  uint32_t end = kNoMoreDocs;
+  for (auto& c : children_) end = std::min(end, c->ShallowAdvance(target));
+  return end;
+}
+
+float DisjunctionScorer::BlockMaxScore() {
+  float sum = 0;
+  for (auto& c : children_) sum += c->BlockMaxScore();
+  return sum;
+}
+
+ExclusionScorer::ExclusionScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> excluded)
+    : required_(std::move(required)), excluded_(std::move(excluded)) {
+  max_score_ = required_->max_score();
+  doc_ = Skip(required_->doc());
+}
+
+bool ExclusionScorer::Excluded(uint32_t doc) {
+  if (excluded_->doc() < doc) excluded_->Advance(doc);
+  return excluded_->doc() == doc;
+}
+
+uint32_t ExclusionScorer::Skip(uint32_t doc) {
+  while (doc != kNoMoreDocs && Excluded(doc)) doc = required_->Next();
+  return doc;
+}
+
+OptionalScorer::OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional)
+    : required_(std::move(required)), optional_(std::move(optional)) {
+  max_score_ = required_->max_score() + optional_->max_score();
+  doc_ = required_->doc();
+}
+
+float OptionalScorer::Score() {
+  float score = required_->Score();
+  if (optional_->doc() < doc_) optional_->Advance(doc_);
+  if (optional_->doc() == doc_) score += optional_->Score();
+  return score;
+}
+
+uint32_t OptionalScorer::ShallowAdvance(uint32_t target) {
+  return std::min(required_->ShallowAdvance(target), optional_->ShallowAdvance(target));
+}
+
+PhraseScorer::PhraseScorer(const index::SegmentReader& segment, uint32_t field, const std::vector<Term>& terms,
+                           uint32_t slop, const Bm25& bm25)
+    : cursors_(terms.size()), slop_(slop), bm25_(bm25) {
+  max_score_ = bm25_.weight * kBoundSlack;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    segment.OpenPostings(field, terms[i].info, &cursors_[i]);
+    offsets_.push_back(terms[i].offset);
+    // The phrase frequency never exceeds any of its terms' frequencies, so
+    // each term's impact bounds the phrase's score.
+    const float bound = terms[i].info.doc_freq == 1
+                            ? bm25_.Score(static_cast<float>(terms[i].info.single_freq), terms[i].info.single_doc) *
+                                  kBoundSlack
+                            : bm25_.Bound(index::DecodeImpact(cursors_[i].term_impact()));
+    max_score_ = std::min(max_score_, bound);
+  }
+  lead_ = &*std::min_element(cursors_.begin(), cursors_.end(),
+                             [](const auto& a, const auto& b) { return a.doc_freq() < b.doc_freq(); });
+  doc_ = Align(lead_->doc());
+  while (doc_ != kNoMoreDocs && !Matches()) doc_ = Align(lead_->Next());
+}
+
+uint32_t PhraseScorer::Align(uint32_t doc) {
+  for (;;) {
+    if (doc == kNoMoreDocs) return kNoMoreDocs;
+    bool aligned = true;
+    for (auto& c : cursors_) {
+      if (&c == lead_) continue;
+      if (c.doc() < doc) c.Advance(doc);
+      if (c.doc() > doc) {
+        doc = lead_->Advance(c.doc());
+        aligned = false;
+        break;
+      }
+    }
+    if (aligned) return doc;
+  }
+}
+
+uint32_t PhraseScorer::Next() {
+  uint32_t d = ApproximateNext();
+  while (d != kNoMoreDocs && !Matches()) d = ApproximateNext();
+  return doc_ = d;
+}
+
+uint32_t PhraseScorer::Advance(uint32_t target) {
+  uint32_t d = ApproximateAdvance(target);
+  while (d != kNoMoreDocs && !Matches()) d = ApproximateNext();
+  return doc_ = d;
+}
+
+float PhraseScorer::ApproximateBound() {
+  uint32_t min_freq = UINT32_MAX;
+  for (auto& c : cursors_) min_freq = std::min(min_freq, c.freq());
+  return bm25_.Score(static_cast<float>(min_freq), doc_) * kBoundSlack;
+}
+
+uint32_t PhraseScorer::ShallowAdvance(uint32_t target) {
+  uint32_t end = kNoMoreDocs;
+  exhausted_ = false;
+  for (auto& c : cursors_) {
+    const uint32_t last = c.ShallowAdvance(target);
+    exhausted_ = exhausted_ || last == kNoMoreDocs;
+    end = std::min(end, last);
+  }
+  return end;
+}
+
+float PhraseScorer::BlockMaxScore() {
+  if (exhausted_) return 0;  // some term has no document left
+  float bound = max_score_;
+  for (auto& c : cursors_) {
+    if (c.doc_freq() >= 2) bound = std::min(bound, bm25_.Bound(index::DecodeImpact(c.shallow_impact())));
+  }
+  return bound;
+}
+
+bool PhraseScorer::Matches() {
+  freq_ = slop_ == 0 ? ExactFreq() : SloppyFreq();
+  return freq_ > 0;
+}
+
+float PhraseScorer::ExactFreq() {
+  const size_t n = cursors_.size();
+  // Walk the positions of the term with the fewest, checking the others.
+  size_t rarest = 0;
+  for (size_t i = 1; i < n; ++i) {
+    if (cursors_[i].freq() < cursors_[rarest].freq()) rarest = i;
+  }
+  const uint32_t* lists[16];
+  uint32_t sizes[16], at[16] = {};
+  std::vector<const uint32_t*> big_lists;
+  std::vector<uint32_t> big_sizes, big_at;
+  const uint32_t** p = lists;
+  uint32_t* size = sizes;
+  uint32_t* idx = at;
+  if (n > 16) {
+    big_lists.resize(n);
+    big_sizes.resize(n);
+    big_at.assign(n, 0);
+    p = big_lists.data();
+    size = big_sizes.data();
+    idx = big_at.data();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    size[i] = cursors_[i].freq();
+    p[i] = cursors_[i].Positions();
+  }
+  float count = 0;
+  for (uint32_t r = 0; r < size[rarest]; ++r) {
+    const int64_t start = static_cast<int64_t>(p[rarest][r]) - offsets_[rarest];
+    if (start < 0) continue;
+    bool all = true;
+    for (size_t i = 0; i < n && all; ++i) {
+      if (i == rarest) continue;
+      const uint64_t want = static_cast<uint64_t>(start) + offsets_[i];
+      while (idx[i] < size[i] && p[i][idx[i]] < want) ++idx[i];
+      if (idx[i] == size[i]) return count;  // no later match possible
+      all = p[i][idx[i]] == want;
+    }
+    if (all) count += 1;
+  }
+  return count;
+}
+
+float PhraseScorer::SloppyFreq() {
+  const size_t n = cursors_.size();
+  std::vector<const uint32_t*> p(n);
+  std::vector<uint32_t> size(n), idx(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    size[i] = cursors_[i].freq();
+    p[i] = cursors_[i].Positions();
+  }
+  const auto value = [&](size_t i) { return static_cast<int64_t>(p[i][idx[i]]) - offsets_[i]; };
+  float freq = 0;
+  for (;;) {
+    size_t min_i = 0;
+    int64_t lo = value(0), hi = value(0);
+    for (size_t i = 1; i < n; ++i) {
+      const int64_t v = value(i);
+      if (v < lo) {
+        lo = v;
+        min_i = i;
+      }
+      hi = std::max(hi, v);
+    }
+    const int64_t length = hi - lo;
+    if (length <= slop_) freq += 1.0f / (1.0f + static_cast<float>(length));
+    if (++idx[min_i] == size[min_i]) break;
+  }
+  // A phrase cannot occur more often than its rarest term; the cap also keeps
+  // the term impacts valid bounds of the phrase's score.
+  const uint32_t rarest = *std::min_element(size.begin(), size.end());
+  return std::min(freq, static_cast<float>(rarest));
+}
+
+}  // namespace loupe::search

@@ -1,0 +1,244 @@
+// Scorers: the per-segment iterators a query becomes.
+//
+// Every scorer follows one protocol (the same as PostingsCursor's): doc() is
+// the current document or kNoMoreDocs; Next() and Advance(target) only move
+// forward; Score() is the current document's score. For dynamic pruning each
+// scorer also gives upper bounds: max_score() over all its documents, and
+// after ShallowAdvance(target) (which returns the last doc of the region
+// starting at target that the bound covers) BlockMaxScore() for that region
+// (Ding and Suel, "Faster top-k document retrieval using block-max indexes",
+// SIGIR 2011; Lucene's impacts).
+//
+// Scores are floats summed in query order (never in iteration order), so a
+// document gets bit-for-bit the same score whatever algorithm reaches it.
+// Upper bounds are computed with the same float expressions on bounds of
+// their inputs and inflated by kBoundSlack, so pruning never drops a
+// document that could tie.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "index/impact.h"
+#include "index/postings_format.h"
+#include "index/segment_reader.h"
+
+namespace loupe::search {
+
+inline constexpr uint32_t kNoMoreDocs = index::PostingsCursor::kNoMoreDocs;
+inline constexpr float kBoundSlack = 1.0f + 1e-5f;
+
+// BM25 (Robertson et al., Okapi at TREC-3; in Lucene's form, without the
+// (k1 + 1) factor): weight * tf / (tf + k1 * (1 - b + b * length / avgdl)).
+// `norms[d]` holds the denominator's length part for every document, computed
+// once per segment, field and parameters.
+struct Bm25 {
+  float weight = 0;  // boost * field weight * idf
+  float k1 = 0.9f;
+  float b = 0.4f;
+  float average_length = 1;
+  const float* norms = nullptr;
+
+  float Norm(uint32_t length) const {
+    return k1 * ((1 - b) + b * (static_cast<float>(length) / average_length));
+  }
+  float Score(float tf, uint32_t doc) const { return weight * (tf / (tf + norms[doc])); }
+  float Bound(const index::Impact& impact) const {
+    const auto one = [&](const index::ImpactCorner& c) {
+      const float tf = static_cast<float>(c.freq);
+      return weight * (tf / (tf + Norm(c.length)));
+    };
+    return std::max(one(impact.a), one(impact.b)) * kBoundSlack;
+  }
+};
+
+// Lucene's idf: log(1 + (N - df + 0.5) / (df + 0.5)).
+inline float Idf(uint64_t docs, uint64_t doc_freq) {
+  return static_cast<float>(std::log(1.0 + (static_cast<double>(docs) - doc_freq + 0.5) / (doc_freq + 0.5)));
+}
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  uint32_t doc() const { return doc_; }
+  virtual uint32_t Next() = 0;
+  virtual uint32_t Advance(uint32_t target) = 0;
+  virtual float Score() = 0;
+  float max_score() const { return max_score_; }
+  virtual uint32_t ShallowAdvance(uint32_t target) {
+    (void)target;
+    return kNoMoreDocs;
+  }
+  virtual float BlockMaxScore() { return max_score_; }
+  // About how many documents the scorer visits (for ordering conjunctions).
+  virtual uint64_t cost() const = 0;
+
+ protected:
+  uint32_t doc_ = 0;
+  float max_score_ = 0;
+};
+
+class TermScorer final : public Scorer {
+ public:
+  TermScorer(const index::SegmentReader& segment, uint32_t field, const index::TermInfo& info, const Bm25& bm25)
+      : bm25_(bm25) {
+    segment.OpenPostings(field, info, &cursor_);
+    doc_ = cursor_.doc();
+    max_score_ = info.doc_freq == 1 ? bm25_.Score(static_cast<float>(info.single_freq), info.single_doc) * kBoundSlack
+                                    : bm25_.Bound(index::DecodeImpact(cursor_.term_impact()));
+  }
+  uint32_t Next() override { return doc_ = cursor_.Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
+  float Score() override { return bm25_.Score(static_cast<float>(cursor_.freq()), doc_); }
+  uint32_t ShallowAdvance(uint32_t target) override {
+    shallow_end_ = cursor_.ShallowAdvance(target);
+    return shallow_end_;
+  }
+  float BlockMaxScore() override {
+    if (shallow_end_ == kNoMoreDocs) return 0;
+    if (cursor_.doc_freq() == 1) return max_score_;
+    return bm25_.Bound(index::DecodeImpact(cursor_.shallow_impact()));
+  }
+  uint64_t cost() const override { return cursor_.doc_freq(); }
+  index::PostingsCursor& cursor() { return cursor_; }
+  const Bm25& bm25() const { return bm25_; }
+
+ private:
+  index::PostingsCursor cursor_;
+  Bm25 bm25_;
+  uint32_t shallow_end_ = 0;
+};
+
+// All documents match all required scorers. Children in query order.
+class ConjunctionScorer final : public Scorer {
+ public:
+  explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  uint32_t Next() override { return doc_ = Align(lead_->Next()); }
+  uint32_t Advance(uint32_t target) override { return doc_ = Align(lead_->Advance(target)); }
+  float Score() override;
+  uint32_t ShallowAdvance(uint32_t target) override;
+  float BlockMaxScore() override;
+  uint64_t cost() const override { return lead_->cost(); }
+
+ private:
+  uint32_t Align(uint32_t doc);
+  std::vector<std::unique_ptr<Scorer>> children_;
+  std::vector<Scorer*> by_cost_;
+  Scorer* lead_;
+};
+
+// Any of the children matches; the score sums those on the document.
+class DisjunctionScorer final : public Scorer {
+ public:
+  explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  float Score() override;
+  uint32_t ShallowAdvance(uint32_t target) override;
+  float BlockMaxScore() override;
+  uint64_t cost() const override { return cost_; }
+  std::vector<std::unique_ptr<Scorer>>& children() { return children_; }
+
+ private:
+  uint32_t Min() const;
+  std::vector<std::unique_ptr<Scorer>> children_;
+  uint64_t cost_ = 0;
+  uint32_t shallow_target_ = 0;
+};
+
+// The required scorer's documents that the excluded one does not have.
+class ExclusionScorer final : public Scorer {
+ public:
+  ExclusionScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> excluded);
+  uint32_t Next() override { return doc_ = Skip(required_->Next()); }
+  uint32_t Advance(uint32_t target) override { return doc_ = Skip(required_->Advance(target)); }
+  float Score() override { return required_->Score(); }
+  uint32_t ShallowAdvance(uint32_t target) override { return required_->ShallowAdvance(target); }
+  float BlockMaxScore() override { return required_->BlockMaxScore(); }
+  uint64_t cost() const override { return required_->cost(); }
+  bool Excluded(uint32_t doc);
+
+ private:
+  uint32_t Skip(uint32_t doc);
+  std::unique_ptr<Scorer> required_;
+  std::unique_ptr<Scorer> excluded_;
+};
+
+// The required scorer's documents; the optional one adds its score where it
+// matches too.
+class OptionalScorer final : public Scorer {
+ public:
+  OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional);
+  uint32_t Next() override { return doc_ = required_->Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = required_->Advance(target); }
+  float Score() override;
+  uint32_t ShallowAdvance(uint32_t target) override;
+  float BlockMaxScore() override { return required_->BlockMaxScore() + optional_->BlockMaxScore(); }
+  uint64_t cost() const override { return required_->cost(); }
+
+ private:
+  std::unique_ptr<Scorer> required_;
+  std::unique_ptr<Scorer> optional_;
+};
+
+// Every document of the segment, score 0.
+class MatchAllScorer final : public Scorer {
+ public:
+  explicit MatchAllScorer(uint32_t max_doc) : max_doc_(max_doc) { doc_ = max_doc == 0 ? kNoMoreDocs : 0; }
+  uint32_t Next() override { return doc_ = doc_ + 1 < max_doc_ ? doc_ + 1 : kNoMoreDocs; }
+  uint32_t Advance(uint32_t target) override { return doc_ = target < max_doc_ ? target : kNoMoreDocs; }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return max_doc_; }
+
+ private:
+  uint32_t max_doc_;
+};
+
+// Terms at fixed relative positions (slop 0), or within `slop` moves of them
+// (Lucene's sloppy phrase: a match of length L counts 1 / (1 + L); the sum is
+// capped at the rarest term's frequency in the document). The
+// phrase frequency is scored with BM25 like a term's; the weight uses the
+// sum of the terms' idfs.
+class PhraseScorer final : public Scorer {
+ public:
+  struct Term {
+    index::TermInfo info;
+    uint32_t offset;  // position in the phrase
+  };
+  PhraseScorer(const index::SegmentReader& segment, uint32_t field, const std::vector<Term>& terms, uint32_t slop,
+               const Bm25& bm25);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  float Score() override { return bm25_.Score(freq_, doc_); }
+  uint32_t ShallowAdvance(uint32_t target) override;
+  float BlockMaxScore() override;
+  uint64_t cost() const override { return lead_->doc_freq(); }
+
+  // Two-phase use: move on the documents having every term, then ask.
+  uint32_t ApproximateNext() { return doc_ = Align(lead_->Next()); }
+  uint32_t ApproximateAdvance(uint32_t target) { return doc_ = Align(lead_->Advance(target)); }
+  // An upper bound of the score at the current approximate document, from
+  // the smallest term frequency (no positions read).
+  float ApproximateBound();
+  // Reads positions: whether the current document has the phrase.
+  bool Matches();
+  // The phrase frequency at the current document (after Matches()).
+  float phrase_freq() const { return freq_; }
+
+ private:
+  uint32_t Align(uint32_t doc);
+  float ExactFreq();
+  float SloppyFreq();
+
+  std::vector<index::PostingsCursor> cursors_;
+  std::vector<uint32_t> offsets_;
+  index::PostingsCursor* lead_;
+  uint32_t slop_;
+  Bm25 bm25_;
+  float freq_ = 0;
+  bool exhausted_ = false;
+};
+
+}  // namespace loupe::search

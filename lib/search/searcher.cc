@@ -1,0 +1,607 @@
+// Searcher: turns a Query into scorers over each segment and collects the
+// top k with dynamic pruning.
+//
+//  * A disjunction at the top (OR of terms, the common ranked query) runs
+//    block-max WAND (Ding and Suel, SIGIR 2011): cursors sorted by document,
+//    a pivot where the summed score bounds first reach the k-th best score,
+//    and whole blocks skipped when their block maxima cannot reach it.
+//  * A phrase at the top runs in two phases: documents having every term are
+//    bounded by their smallest term frequency before any position is read.
+//  * Anything else (conjunctions, nested booleans) runs one loop that skips
+//    every region whose block-max bound is below the k-th best score
+//    (Lucene's block-max conjunction).
+// Statistics (document counts, document frequencies, average lengths) are
+// summed over all segments, deleted documents included, as Lucene does.
+#include "loupe/searcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "index/reader_impl.h"
+#include "loupe/error.h"
+#include "search/scorers.h"
+#include "search/top_k.h"
+
+namespace loupe {
+
+using index::SegmentReader;
+using search::kNoMoreDocs;
+using search::Scorer;
+
+namespace {
+
+constexpr size_t kMaxPrefixTerms = 1024;
+constexpr size_t kMaxHits = 1 << 20;
+
+struct FieldStatistics {
+  uint32_t number = 0;
+  float weight = 1;
+  uint64_t docs = 0;        // documents with the field, over all segments
+  uint64_t sum_length = 0;
+  float average_length() const { return docs == 0 ? 1.0f : static_cast<float>(static_cast<double>(sum_length) / docs); }
+};
+
+}  // namespace
+
+struct Searcher::Impl {
+  const IndexReader::Impl* reader;
+  std::map<std::string, FieldStatistics> fields;  // by name
+
+  // BM25 length factors per (segment, field, k1, b), computed once.
+  struct NormKey {
+    size_t segment;
+    uint32_t field;
+    float k1, b;
+    bool operator<(const NormKey& o) const {
+      return std::tie(segment, field, k1, b) < std::tie(o.segment, o.field, o.k1, o.b);
+    }
+  };
+  mutable std::mutex norms_mu;
+  mutable std::map<NormKey, std::unique_ptr<std::vector<float>>> norms;
+
+  const float* Norms(size_t segment, const FieldStatistics& field, float k1, float b) const {
+    std::lock_guard<std::mutex> lock(norms_mu);
+    auto& slot = norms[{segment, field.number, k1, b}];
+    if (!slot) {
+      const SegmentReader& seg = *reader->segments[segment];
+      slot = std::make_unique<std::vector<float>>(seg.max_doc());
+      search::Bm25 bm25{0, k1, b, field.average_length(), nullptr};
+      const codec::PackedReader* lengths = seg.Lengths(field.number);
+      for (uint32_t d = 0; d < seg.max_doc(); ++d) {
+        (*slot)[d] = bm25.Norm(lengths ? static_cast<uint32_t>(lengths->Get(d)) : 0);
+      }
+    }
+    return slot->data();
+  }
+
+  const FieldStatistics& Field(const std::string& name) const {
+    auto it = fields.find(name);
+    if (it == fields.end()) throw InvalidArgumentError("unknown field '" + name + "' in the query");
+    return it->second;
+  }
+
+  uint64_t DocFreq(uint32_t field, const std::string& term) const {
+    uint64_t df = 0;
+    index::TermInfo info;
+    for (const auto& seg : reader->segments) {
+      if (seg->terms().Lookup(field, term, &info)) df += info.doc_freq;
+    }
+    return df;
+  }
+};
+
+namespace {
+
+// What a query needs before scorers are built: per leaf, index-wide
+// statistics; per prefix, its expansion.
+class Prepared {
+ public:
+  Prepared(const Searcher::Impl& impl, const SearchOptions& options) : impl_(impl), options_(options) {}
+
+  float FieldWeight(const FieldStatistics& f, const std::string& name) const {
+    auto it = options_.field_weights.find(name);
+    return it != options_.field_weights.end() ? it->second : f.weight;
+  }
+
+  float TermIdf(const FieldStatistics& f, const std::string& term) {
+    auto key = std::make_pair(f.number, term);
+    auto it = idf_.find(key);
+    if (it != idf_.end()) return it->second;
+    const float idf = search::Idf(f.docs, impl_.DocFreq(f.number, term));
+    idf_.emplace(key, idf);
+    return idf;
+  }
+
+  // The prefix's terms: the kMaxPrefixTerms with the most documents.
+  const std::vector<std::string>& Expansion(const FieldStatistics& f, const std::string& prefix) {
+    auto key = std::make_pair(f.number, prefix);
+    auto it = expansions_.find(key);
+    if (it != expansions_.end()) return it->second;
+    std::map<std::string, uint64_t> df;
+    for (const auto& seg : impl_.reader->segments) {
+      for (auto t = seg->terms().Terms(f.number, prefix); t.valid() && t.term().starts_with(prefix); t.Next()) {
+        df[std::string(t.term())] += t.info().doc_freq;
+      }
+    }
+    std::vector<std::pair<std::string, uint64_t>> all(df.begin(), df.end());
+    if (all.size() > kMaxPrefixTerms) {
+      std::partial_sort(all.begin(), all.begin() + kMaxPrefixTerms, all.end(),
+                        [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+      all.resize(kMaxPrefixTerms);
+      std::sort(all.begin(), all.end());
+    }
+    std::vector<std::string> terms;
+    for (auto& [t, n] : all) terms.push_back(t);
+    return expansions_.emplace(key, std::move(terms)).first->second;
+  }
+
+  const Searcher::Impl& impl() const { return impl_; }
+  const SearchOptions& options() const { return options_; }
+
+ private:
+  const Searcher::Impl& impl_;
+  const SearchOptions& options_;
+  std::map<std::pair<uint32_t, std::string>, float> idf_;
+  std::map<std::pair<uint32_t, std::string>, std::vector<std::string>> expansions_;
+};
+
+struct BuildContext {
+  Prepared& prepared;
+  size_t segment_index;
+  const SegmentReader& segment;
+};
+
+search::Bm25 MakeBm25(BuildContext& ctx, const FieldStatistics& f, float weight) {
+  const SearchOptions& o = ctx.prepared.options();
+  return {weight, o.k1, o.b, f.average_length(), ctx.prepared.impl().Norms(ctx.segment_index, f, o.k1, o.b)};
+}
+
+// The scorer of `query` in one segment, or null when nothing can match there.
+std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx) {
+  const float b = boost * query.boost();
+  switch (query.kind()) {
+    case Query::Kind::kMatchNone:
+      return nullptr;
+    case Query::Kind::kMatchAll:
+      return std::make_unique<search::MatchAllScorer>(ctx.segment.max_doc());
+    case Query::Kind::kTerm: {
+      const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
+      index::TermInfo info;
+      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return nullptr;
+      const float weight = b * ctx.prepared.FieldWeight(f, query.field()) * ctx.prepared.TermIdf(f, query.term());
+      return std::make_unique<search::TermScorer>(ctx.segment, f.number, info, MakeBm25(ctx, f, weight));
+    }
+    case Query::Kind::kPrefix: {
+      const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
+      std::vector<std::unique_ptr<Scorer>> children;
+      for (const std::string& term : ctx.prepared.Expansion(f, query.term())) {
+        index::TermInfo info;
+        if (!ctx.segment.terms().Lookup(f.number, term, &info)) continue;
+        const float weight = b * ctx.prepared.FieldWeight(f, query.field()) * ctx.prepared.TermIdf(f, term);
+        children.push_back(std::make_unique<search::TermScorer>(ctx.segment, f.number, info, MakeBm25(ctx, f, weight)));
+      }
+      if (children.empty()) return nullptr;
+      if (children.size() == 1) return std::move(children[0]);
+      return std::make_unique<search::DisjunctionScorer>(std::move(children));
+    }
+    case Query::Kind::kPhrase: {
+      const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
+      std::vector<search::PhraseScorer::Term> terms;
+      float idf = 0;
+      for (const Query::PhraseTerm& t : query.phrase()) {
+        index::TermInfo info;
+        if (!ctx.segment.terms().Lookup(f.number, t.term, &info)) return nullptr;
+        terms.push_back({info, t.position});
+        idf += ctx.prepared.TermIdf(f, t.term);
+      }
+      const float weight = b * ctx.prepared.FieldWeight(f, query.field()) * idf;
+      auto scorer = std::make_unique<search::PhraseScorer>(ctx.segment, f.number, terms, query.slop(),
+                                                           MakeBm25(ctx, f, weight));
+      if (scorer->doc() == kNoMoreDocs) return nullptr;
+      return scorer;
+    }
+    case Query::Kind::kBoolean: {
+      std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+      for (const Query::Clause& c : query.clauses()) {
+        std::unique_ptr<Scorer> s = Build(*c.query, b, ctx);
+        switch (c.occur) {
+          case Query::Occur::kMust:
+            if (!s) return nullptr;  // a required clause that cannot match
+            must.push_back(std::move(s));
+            break;
+          case Query::Occur::kShould:
+            if (s) should.push_back(std::move(s));
+            break;
+          case Query::Occur::kMustNot:
+            if (s) must_not.push_back(std::move(s));
+            break;
+        }
+      }
+      const auto combine = [](std::vector<std::unique_ptr<Scorer>> v, bool all) -> std::unique_ptr<Scorer> {
+        if (v.empty()) return nullptr;
+        if (v.size() == 1) return std::move(v[0]);
+        if (all) return std::make_unique<search::ConjunctionScorer>(std::move(v));
+        return std::make_unique<search::DisjunctionScorer>(std::move(v));
+      };
+      std::unique_ptr<Scorer> required = combine(std::move(must), true);
+      std::unique_ptr<Scorer> optional = combine(std::move(should), false);
+      std::unique_ptr<Scorer> base;
+      if (required && optional) {
+        base = std::make_unique<search::OptionalScorer>(std::move(required), std::move(optional));
+      } else {
+        base = required ? std::move(required) : std::move(optional);
+      }
+      if (!base) return nullptr;
+      if (std::unique_ptr<Scorer> excluded = combine(std::move(must_not), false)) {
+        base = std::make_unique<search::ExclusionScorer>(std::move(base), std::move(excluded));
+      }
+      if (base->doc() == kNoMoreDocs) return nullptr;
+      return base;
+    }
+  }
+  return nullptr;
+}
+
+// Documents to leave out, asked about in increasing order.
+class Exclusion {
+ public:
+  explicit Exclusion(std::unique_ptr<Scorer> scorer) : scorer_(std::move(scorer)) {}
+  bool Excluded(uint32_t doc) {
+    if (scorer_->doc() < doc) scorer_->Advance(doc);
+    return scorer_->doc() == doc;
+  }
+
+ private:
+  std::unique_ptr<Scorer> scorer_;
+};
+
+// Block-max WAND over the children of a top-level disjunction. `excluded`
+// (may be null) removes documents.
+void BlockMaxWand(std::vector<std::unique_ptr<Scorer>>& children, Exclusion* excluded, const SegmentReader& seg,
+                  uint32_t segment, search::TopK& top) {
+  struct Entry {
+    Scorer* scorer;
+    size_t order;  // position in the query, for the canonical sum
+  };
+  std::vector<Entry> live;
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (children[i]->doc() != kNoMoreDocs) live.push_back({children[i].get(), i});
+  }
+  std::vector<float> contribution(children.size(), 0);
+  std::vector<uint8_t> present(children.size(), 0);
+  const auto by_doc = [](const Entry& a, const Entry& b) { return a.scorer->doc() < b.scorer->doc(); };
+  std::sort(live.begin(), live.end(), by_doc);
+  while (!live.empty()) {
+    const float threshold = top.threshold();
+    // Pivot: the first cursor at which the summed maxima reach the threshold.
+    size_t pivot = 0;
+    float upper = 0;
+    for (; pivot < live.size(); ++pivot) {
+      upper += live[pivot].scorer->max_score();
+      if (upper >= threshold) break;
+    }
+    if (pivot == live.size()) return;
+    const uint32_t pivot_doc = live[pivot].scorer->doc();
+    while (pivot + 1 < live.size() && live[pivot + 1].scorer->doc() == pivot_doc) ++pivot;
+    if (top.full()) {
+      float block_upper = 0;
+      uint32_t block_end = kNoMoreDocs;
+      for (size_t i = 0; i <= pivot; ++i) {
+        block_end = std::min(block_end, live[i].scorer->ShallowAdvance(pivot_doc));
+        block_upper += live[i].scorer->BlockMaxScore();
+      }
+      if (block_upper < threshold) {
+        // Nothing up to the end of these blocks can enter: move past them.
+        uint32_t next = block_end == kNoMoreDocs ? kNoMoreDocs : block_end + 1;
+        if (pivot + 1 < live.size()) next = std::min(next, live[pivot + 1].scorer->doc());
+        if (next <= pivot_doc) next = pivot_doc + 1;
+        for (size_t i = 0; i <= pivot; ++i) {
+          if (live[i].scorer->doc() < next) live[i].scorer->Advance(next);
+        }
+        goto resort;
+      }
+    }
+    if (live[0].scorer->doc() == pivot_doc) {
+      // Every cursor up to the pivot is on the pivot document: score it.
+      float score = 0;
+      std::fill(present.begin(), present.end(), 0);
+      for (size_t i = 0; i <= pivot; ++i) {
+        contribution[live[i].order] = live[i].scorer->Score();
+        present[live[i].order] = 1;
+      }
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (present[i]) score += contribution[i];
+      }
+      if (seg.IsLive(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
+        top.Offer(score, segment, pivot_doc);
+      }
+      for (size_t i = 0; i <= pivot; ++i) live[i].scorer->Next();
+    } else {
+      for (size_t i = 0; i < pivot && live[i].scorer->doc() < pivot_doc; ++i) live[i].scorer->Advance(pivot_doc);
+    }
+  resort:
+    std::erase_if(live, [](const Entry& e) { return e.scorer->doc() == kNoMoreDocs; });
+    // Few cursors, nearly sorted: insertion sort.
+    for (size_t i = 1; i < live.size(); ++i) {
+      for (size_t j = i; j > 0 && live[j].scorer->doc() < live[j - 1].scorer->doc(); --j) std::swap(live[j], live[j - 1]);
+    }
+  }
+}
+
+// Every other query: one loop that skips regions whose block bound is below
+// the threshold.
+void CollectGeneric(Scorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
+  uint32_t block_end = 0;
+  float block_bound = std::numeric_limits<float>::infinity();
+  bool have_block = false;
+  for (uint32_t d = s.doc(); d != kNoMoreDocs;) {
+    if (top.full()) {
+      const float threshold = top.threshold();
+      if (s.max_score() < threshold) return;
+      if (!have_block || d > block_end) {
+        block_end = s.ShallowAdvance(d);
+        block_bound = s.BlockMaxScore();
+        have_block = true;
+      }
+      if (block_bound < threshold) {
+        if (block_end == kNoMoreDocs) return;
+        d = s.Advance(block_end + 1);
+        continue;
+      }
+    }
+    if (seg.IsLive(d)) top.Offer(s.Score(), segment, d);
+    d = s.Next();
+  }
+}
+
+// A top-level phrase: positions are read only for documents whose smallest
+// term frequency could still beat the threshold.
+void CollectPhrase(search::PhraseScorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
+  uint32_t d = s.doc();
+  if (d == kNoMoreDocs) return;
+  if (seg.IsLive(d)) top.Offer(s.Score(), segment, d);  // the constructor found the first match
+  uint32_t block_end = 0;
+  float block_bound = std::numeric_limits<float>::infinity();
+  bool have_block = false;
+  d = s.ApproximateNext();
+  while (d != kNoMoreDocs) {
+    if (top.full()) {
+      const float threshold = top.threshold();
+      if (s.max_score() < threshold) return;
+      if (!have_block || d > block_end) {
+        block_end = s.ShallowAdvance(d);
+        block_bound = s.BlockMaxScore();
+        have_block = true;
+      }
+      if (block_bound < threshold) {
+        if (block_end == kNoMoreDocs) return;
+        d = s.ApproximateAdvance(block_end + 1);
+        continue;
+      }
+      if (s.ApproximateBound() < threshold) {
+        d = s.ApproximateNext();
+        continue;
+      }
+    }
+    if (seg.IsLive(d) && s.Matches()) top.Offer(s.Score(), segment, d);
+    d = s.ApproximateNext();
+  }
+}
+
+bool IsTopDisjunction(const Query& q) {
+  if (q.kind() != Query::Kind::kBoolean) return false;
+  bool any_should = false;
+  for (const auto& c : q.clauses()) {
+    if (c.occur == Query::Occur::kMust) return false;
+    if (c.occur == Query::Occur::kShould) any_should = true;
+  }
+  return any_should;
+}
+
+}  // namespace
+
+Searcher::Searcher(std::shared_ptr<const IndexReader> reader) : reader_(std::move(reader)), impl_(std::make_unique<Impl>()) {
+  impl_->reader = &reader_->impl();
+  const Schema& schema = reader_->schema();
+  for (size_t i = 0; i < schema.text_fields.size(); ++i) {
+    FieldStatistics f;
+    f.number = index::TextFieldNumber(i);
+    f.weight = schema.text_fields[i].weight;
+    for (const auto& seg : impl_->reader->segments) {
+      if (const index::FieldStats* s = seg->info().Field(f.number)) {
+        f.docs += s->docs_with_field;
+        f.sum_length += s->sum_length;
+      }
+    }
+    impl_->fields[schema.text_fields[i].name] = f;
+  }
+}
+
+Searcher::~Searcher() = default;
+
+SearchResults Searcher::Search(const Query& query, const SearchOptions& options) const {
+  if (options.k + options.offset > kMaxHits) throw InvalidArgumentError("k + offset must be at most 1,048,576");
+  if (!(options.k1 >= 0) || !(options.b >= 0 && options.b <= 1)) {
+    throw InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
+  }
+  SearchResults results;
+  const size_t want = options.k + options.offset;
+  if (want == 0) return results;
+  const auto& segments = impl_->reader->segments;
+  search::TopK top(want, segments);
+  Prepared prepared(*impl_, options);
+  const bool disjunction = options.prune && IsTopDisjunction(query) && query.boost() > 0;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    BuildContext ctx{prepared, s, *segments[s]};
+    if (disjunction) {
+      // Children built one by one, so WAND drives the term scorers directly.
+      std::vector<std::unique_ptr<Scorer>> children, excluded;
+      for (const Query::Clause& c : query.clauses()) {
+        std::unique_ptr<Scorer> child = Build(*c.query, query.boost(), ctx);
+        if (!child) continue;
+        (c.occur == Query::Occur::kShould ? children : excluded).push_back(std::move(child));
+      }
+      if (children.empty()) continue;
+      std::unique_ptr<Exclusion> exclusion;
+      if (!excluded.empty()) {
+        exclusion = std::make_unique<Exclusion>(excluded.size() == 1
+                                                    ? std::move(excluded[0])
+                                                    : std::make_unique<search::DisjunctionScorer>(std::move(excluded)));
+      }
+      BlockMaxWand(children, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+      continue;
+    }
+    std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
+    if (!scorer) continue;
+    if (!options.prune) {
+      for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+        if (segments[s]->IsLive(d)) top.Offer(scorer->Score(), static_cast<uint32_t>(s), d);
+      }
+    } else if (auto* phrase = dynamic_cast<search::PhraseScorer*>(scorer.get())) {
+      CollectPhrase(*phrase, *segments[s], static_cast<uint32_t>(s), top);
+    } else {
+      CollectGeneric(*scorer, *segments[s], static_cast<uint32_t>(s), top);
+    }
+  }
+  std::vector<search::TopK::Entry> best = top.Sorted();
+  for (size_t i = options.offset; i < best.size(); ++i) {
+    const auto& e = best[i];
+    results.hits.push_back({std::string(segments[e.segment]->Id(e.doc)), e.score, e.segment, e.doc});
+  }
+  return results;
+}
+
+uint64_t Searcher::Count(const Query& query) const {
+  SearchOptions options;
+  Prepared prepared(*impl_, options);
+  uint64_t count = 0;
+  const auto& segments = impl_->reader->segments;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    BuildContext ctx{prepared, s, *segments[s]};
+    std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
+    if (!scorer) continue;
+    const SegmentReader& seg = *segments[s];
+    if (seg.live_docs() == nullptr) {
+      for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++count;
+    } else {
+      for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) count += seg.IsLive(d);
+    }
+  }
+  return count;
+}
+
+namespace {
+
+std::string Describe(const char* what, float value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(value));
+  return std::string(what) + " " + buf;
+}
+
+// Per-leaf explanation of one document, mirroring Build().
+Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint32_t doc) {
+  const float b = boost * query.boost();
+  Explanation e;
+  const SearchOptions& o = ctx.prepared.options();
+  const auto leaf = [&](const FieldStatistics& f, const std::string& name, float idf, float freq, const char* what) {
+    const codec::PackedReader* lengths = ctx.segment.Lengths(f.number);
+    const uint32_t length = lengths ? static_cast<uint32_t>(lengths->Get(doc)) : 0;
+    const float field_weight = ctx.prepared.FieldWeight(f, name);
+    const search::Bm25 bm25 = MakeBm25(ctx, f, b * field_weight * idf);
+    Explanation x;
+    x.value = bm25.Score(freq, doc);
+    x.description = std::string(what) + " " + query.ToString() + ": weight * tf / (tf + k1 * (1 - b + b * length / avgLength))";
+    x.details.push_back({bm25.weight, "weight = boost * field weight * idf", {
+        {b, "boost", {}}, {field_weight, "field weight", {}}, {idf, "idf = log(1 + (N - df + 0.5) / (df + 0.5))", {}}}});
+    x.details.push_back({freq, query.kind() == Query::Kind::kPhrase ? "tf (phrase frequency)" : "tf, occurrences in the document", {}});
+    x.details.push_back({static_cast<float>(length), "length of the field in the document", {}});
+    x.details.push_back({f.average_length(), Describe("average length over", static_cast<float>(f.docs)) + " documents", {}});
+    x.details.push_back({o.k1, "k1", {}});
+    x.details.push_back({o.b, "b", {}});
+    return x;
+  };
+  switch (query.kind()) {
+    case Query::Kind::kMatchNone:
+      return {0, "matches nothing", {}};
+    case Query::Kind::kMatchAll:
+      return {0, "matches every document (score 0)", {}};
+    case Query::Kind::kTerm: {
+      const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
+      index::TermInfo info;
+      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return {0, "no match: " + query.ToString(), {}};
+      index::PostingsCursor c;
+      ctx.segment.OpenPostings(f.number, info, &c);
+      if (c.Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      return leaf(f, query.field(), ctx.prepared.TermIdf(f, query.term()), static_cast<float>(c.freq()), "term");
+    }
+    case Query::Kind::kPhrase:
+    case Query::Kind::kPrefix: {
+      std::unique_ptr<Scorer> s = Build(query, boost, ctx);
+      if (!s || s->Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      e.value = s->Score();
+      e.description = (query.kind() == Query::Kind::kPhrase ? "phrase " : "prefix (sum over its terms) ") + query.ToString();
+      if (auto* phrase = dynamic_cast<search::PhraseScorer*>(s.get())) {
+        const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
+        float idf = 0;
+        for (const auto& t : query.phrase()) idf += ctx.prepared.TermIdf(f, t.term);
+        return leaf(f, query.field(), idf, phrase->phrase_freq(), "phrase");
+      }
+      return e;
+    }
+    case Query::Kind::kBoolean: {
+      e.description = "sum of the matching clauses of " + query.ToString();
+      for (const Query::Clause& c : query.clauses()) {
+        Explanation x = ExplainNode(*c.query, b, ctx, doc);
+        const bool matched = x.description.rfind("no match", 0) != 0;
+        if (c.occur == Query::Occur::kMustNot) {
+          if (matched) return {0, "excluded by -" + c.query->ToString(), {}};
+          continue;
+        }
+        if (!matched && c.occur == Query::Occur::kMust) return {0, "no match: required " + c.query->ToString(), {}};
+        if (matched) e.details.push_back(std::move(x));
+      }
+      if (e.details.empty()) return {0, "no match: " + query.ToString(), {}};
+      for (const Explanation& d : e.details) e.value += d.value;
+      return e;
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+Explanation Searcher::Explain(const Query& query, const Hit& hit, const SearchOptions& options) const {
+  const auto& segments = impl_->reader->segments;
+  if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc()) {
+    throw InvalidArgumentError("the hit does not belong to this searcher's index");
+  }
+  Prepared prepared(*impl_, options);
+  BuildContext ctx{prepared, hit.segment, *segments[hit.segment]};
+  Explanation e = ExplainNode(query, 1.0f, ctx, hit.doc);
+  // The total as the search computed it (same scorers, same float sums).
+  if (std::unique_ptr<Scorer> s = Build(query, 1.0f, ctx); s && s->Advance(hit.doc) == hit.doc) e.value = s->Score();
+  return e;
+}
+
+std::string Explanation::ToString(int indent) const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(value));
+  std::string out = std::string(static_cast<size_t>(indent) * 2, ' ') + buf + "  " + description + "\n";
+  for (const Explanation& d : details) out += d.ToString(indent + 1);
+  return out;
+}
+
+Document Searcher::Fetch(const Hit& hit) const {
+  const auto& segments = impl_->reader->segments;
+  if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc()) {
+    throw InvalidArgumentError("the hit does not belong to this searcher's index");
+  }
+  return segments[hit.segment]->GetDocument(hit.doc);
+}
+
+}  // namespace loupe

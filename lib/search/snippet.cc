@@ -1,0 +1,138 @@
+// Snippets: the fragment of a field's text where the query's terms are
+// densest, with the matched words marked. The text is analysed again with
+// the field's analyzer, so a match is exactly what the index matched
+// (stemmed, folded), and the markers fall on the original words.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "loupe/error.h"
+#include "loupe/searcher.h"
+#include "util/utf8.h"
+
+namespace loupe {
+namespace {
+
+struct QueryTerms {
+  std::set<std::string> terms;
+  std::vector<std::string> prefixes;
+};
+
+void Collect(const Query& q, const std::string& field, QueryTerms& out) {
+  switch (q.kind()) {
+    case Query::Kind::kTerm:
+      if (q.field() == field) out.terms.insert(q.term());
+      break;
+    case Query::Kind::kPrefix:
+      if (q.field() == field) out.prefixes.push_back(q.term());
+      break;
+    case Query::Kind::kPhrase:
+      if (q.field() == field) {
+        for (const auto& t : q.phrase()) out.terms.insert(t.term);
+      }
+      break;
+    case Query::Kind::kBoolean:
+      for (const auto& c : q.clauses()) {
+        if (c.occur != Query::Occur::kMustNot) Collect(*c.query, field, out);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+struct Match {
+  uint32_t start, end;  // bytes
+  bool hit;
+  std::string term;
+};
+
+// Whitespace runs (newlines included) become one space in a snippet.
+void AppendFlat(std::string& out, std::string_view text) {
+  bool space = !out.empty() && out.back() == ' ';
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      if (!space) out.push_back(' ');
+      space = true;
+    } else {
+      out.push_back(c);
+      space = false;
+    }
+  }
+}
+
+}  // namespace
+
+std::string Searcher::Snippet(const Query& query, const std::string& field, std::string_view text,
+                              const SnippetOptions& options) const {
+  const TextField* f = reader_->schema().Find(field);
+  if (f == nullptr) throw InvalidArgumentError("unknown field '" + field + "'");
+  QueryTerms wanted;
+  Collect(query, field, wanted);
+  std::vector<Match> tokens;
+  TokenStream stream(f->MakeAnalyzer());
+  stream.Reset(text);
+  while (stream.Next()) {
+    const Token& t = stream.token();
+    bool hit = wanted.terms.contains(std::string(t.term));
+    for (const std::string& p : wanted.prefixes) hit = hit || t.term.starts_with(p);
+    tokens.push_back({t.start, t.end, hit, std::string(t.term)});
+  }
+  const size_t limit = std::max<size_t>(options.max_chars, 20);
+  // Best window (two pointers over the tokens, counts kept as it slides):
+  // most distinct matched terms, then most matches, earliest first.
+  size_t best_begin = 0, best_end = 0;
+  int64_t best_score = -1;
+  std::map<std::string_view, int> counts;
+  int64_t matches = 0;
+  size_t j = 0;  // one past the window's last token
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    while (j < tokens.size() && (j == i || tokens[j].end - tokens[i].start <= limit)) {
+      if (tokens[j].hit) {
+        ++counts[tokens[j].term];
+        ++matches;
+      }
+      ++j;
+    }
+    const int64_t score = static_cast<int64_t>(counts.size()) * 1000 + matches;
+    if (score > best_score) {
+      best_score = score;
+      best_begin = i;
+      best_end = j - 1;
+    }
+    if (tokens[i].hit) {
+      if (--counts[tokens[i].term] == 0) counts.erase(tokens[i].term);
+      --matches;
+    }
+  }
+  std::string out;
+  if (tokens.empty()) {
+    const std::string clean = util::SanitizeUtf8(text.substr(0, std::min(text.size(), limit)));
+    AppendFlat(out, clean);
+    return out;
+  }
+  // Start at the window's first word (or the text's start when close).
+  uint32_t from = tokens[best_begin].start;
+  if (best_begin == 0 || from < 40) from = 0;
+  const uint32_t to = tokens[best_end].end;
+  if (from > 0) out += options.ellipsis;
+  uint32_t at = from;
+  for (size_t k = best_begin; k <= best_end; ++k) {
+    if (!tokens[k].hit) continue;
+    AppendFlat(out, util::SanitizeUtf8(text.substr(at, tokens[k].start - at)));
+    out += options.before_match;
+    out += util::SanitizeUtf8(text.substr(tokens[k].start, tokens[k].end - tokens[k].start));
+    out += options.after_match;
+    at = tokens[k].end;
+  }
+  AppendFlat(out, util::SanitizeUtf8(text.substr(at, to - at)));
+  if (best_end + 1 < tokens.size()) {
+    out += options.ellipsis;
+  } else if (to < text.size()) {
+    AppendFlat(out, util::SanitizeUtf8(text.substr(to)));  // trailing punctuation
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+  }
+  return out;
+}
+
+}  // namespace loupe

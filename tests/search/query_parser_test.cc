@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include "loupe/error.h"
+#include "loupe/query.h"
+
+namespace loupe {
+namespace {
+
+const Schema& Flat() {
+  static const Schema s = Schema().AddTextField("contents", {"title", "body"}, "english");
+  return s;
+}
+const Schema& TwoFields() {
+  static const Schema s = Schema::Default("english");
+  return s;
+}
+
+struct Case {
+  const char* name;
+  const char* text;
+  const char* expected;  // Query::ToString()
+  bool default_and = false;
+};
+
+class ParseTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ParseTest, Parses) {
+  const Case& c = GetParam();
+  EXPECT_EQ(ParseQuery(c.text, Flat(), {.default_and = c.default_and})->ToString(), c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Language, ParseTest,
+    ::testing::Values(
+        Case{"Term", "China", "contents:china"},
+        Case{"Stemmed", "talks", "contents:talk"},
+        Case{"Folded", "Phúc", "contents:phuc"},
+        Case{"DefaultOr", "trade talks", "(contents:trade contents:talk)"},
+        Case{"DefaultAnd", "trade talks", "(+contents:trade +contents:talk)", true},
+        Case{"RequiredExcluded", "+trade -war talks", "(+contents:trade -contents:war contents:talk)"},
+        Case{"BangIsNot", "trade !war", "(contents:trade -contents:war)"},
+        Case{"AndOr", "a1 AND b1 OR c1", "((+contents:a1 +contents:b1) contents:c1)"},
+        Case{"SymbolOperators", "a1 && b1 || c1", "((+contents:a1 +contents:b1) contents:c1)"},
+        Case{"AndNot", "trade AND NOT war", "(+contents:trade -contents:war)"},
+        Case{"Parentheses", "(trade OR tariff) AND china", "(+(contents:trade contents:tariff) +contents:china)"},
+        Case{"Phrase", "\"trade talks\"", "contents:\"trade talk\""},
+        Case{"PhraseStopWordGap", "\"talks at the summit\"", "contents:\"talk ? ? summit\""},
+        Case{"Proximity", "\"trade talks\"~3", "contents:\"trade talk\"~3"},
+        Case{"Boost", "trade^2 talks", "(contents:trade^2 contents:talk)"},
+        Case{"BoostedGroup", "(trade talks)^1.5", "(contents:trade contents:talk)^1.5"},
+        Case{"Prefix", "chin*", "contents:chin*"},
+        Case{"PrefixIsNotStemmed", "Talks*", "contents:talks*"},
+        Case{"FieldScoped", "contents:china", "contents:china"},
+        Case{"HyphenatedWordIsAPhrase", "e-commerce", "contents:\"e commerc\""},
+        Case{"OnlyStopWords", "the of and", "<nothing>"},
+        Case{"StopWordDropped", "the china", "contents:china"},
+        Case{"PureNegative", "-war", "(+* -contents:war)"},
+        Case{"Empty", "   ", "<nothing>"},
+        Case{"Escaped", "R\\&D", "contents:\"r d\""},
+        Case{"LowercaseAndIsAWord", "trade and talks", "(contents:trade contents:talk)"}),
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(Parse, BareTermsSearchEveryField) {
+  EXPECT_EQ(ParseQuery("china", TwoFields())->ToString(), "(title:china body:china)");
+  EXPECT_EQ(ParseQuery("title:china", TwoFields())->ToString(), "title:china");
+  EXPECT_EQ(ParseQuery("title:(china trade)", TwoFields())->ToString(), "(title:china title:trade)");
+  EXPECT_EQ(ParseQuery("title:\"trade talks\"", TwoFields())->ToString(), "title:\"trade talk\"");
+}
+
+struct Bad {
+  const char* name;
+  const char* text;
+  uint32_t column;
+  const char* reason;
+};
+
+class SyntaxErrorTest : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(SyntaxErrorTest, ReportsColumnAndReason) {
+  const Bad& b = GetParam();
+  try {
+    ParseQuery(b.text, Flat());
+    FAIL() << "parsed " << b.text;
+  } catch (const QuerySyntaxError& e) {
+    EXPECT_EQ(e.column(), b.column) << e.what();
+    EXPECT_NE(e.reason().find(b.reason), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Language, SyntaxErrorTest,
+    ::testing::Values(Bad{"Unclosed", "(trade talks", 1, "never closed"},
+                      Bad{"Unmatched", "trade talks)", 12, "unmatched ')'"},
+                      Bad{"UnclosedQuote", "trade \"talks", 7, "unclosed quote"},
+                      Bad{"UnknownField", "trade headline:war", 7, "unknown field 'headline'"},
+                      Bad{"DanglingAnd", "trade AND", 7, "AND needs a term"},
+                      Bad{"DanglingOr", "trade OR", 7, "OR needs a term"},
+                      Bad{"LeadingAnd", "AND trade", 1, "expected a term"},
+                      Bad{"DanglingPlus", "trade +", 7, "operator needs a term"},
+                      Bad{"BadBoost", "trade^x", 7, "positive number"},
+                      Bad{"ZeroBoost", "trade^0", 6, "positive number"},
+                      Bad{"FuzzyNotSupported", "trade~2", 6, "'~'"},
+                      Bad{"BadSlop", "\"a b\"~x", 7, "whole number"},
+                      Bad{"EmptyParens", "()", 2, "empty parentheses"},
+                      Bad{"LoneStar", "*", 1, "lone '*'"},
+                      Bad{"ColumnCountsCharacters", "Thượng )", 8, "unmatched"},
+                      Bad{"FieldWithoutTerm", "contents:)", 1, "right after the ':'"}),
+    [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
+
+TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {
+  const std::string deep = std::string(10000, '(') + "trade" + std::string(10000, ')');
+  try {
+    ParseQuery(deep, Flat());
+    FAIL();
+  } catch (const QuerySyntaxError& e) {
+    EXPECT_NE(e.reason().find("nested too deeply"), std::string::npos);
+  }
+  const std::string ok = std::string(20, '(') + "trade" + std::string(20, ')');
+  EXPECT_EQ(ParseQuery(ok, Flat())->ToString(), "contents:trade");
+}
+
+TEST(Parse, HugeQueriesAreBounded) {
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "w" + std::to_string(i) + " ";
+  try {
+    ParseQuery(many, Flat());
+    FAIL();
+  } catch (const QuerySyntaxError& e) {
+    EXPECT_NE(e.reason().find("too many terms"), std::string::npos);
+  }
+  std::string fine;
+  for (int i = 0; i < 500; ++i) fine += "w" + std::to_string(i) + " ";
+  EXPECT_NO_THROW(ParseQuery(fine, Flat()));
+}
+
+TEST(Parse, InvalidUtf8IsASyntaxError) {
+  EXPECT_THROW(ParseQuery("trade \xff talks", Flat()), QuerySyntaxError);
+}
+
+TEST(Parse, BagOfWordsBoostsRepeatedTerms) {
+  EXPECT_EQ(BagOfWordsQuery("trade talks trade", Flat(), false)->ToString(), "(contents:trade^2 contents:talk)");
+  EXPECT_EQ(BagOfWordsQuery("trade talks", Flat(), true)->ToString(), "(+contents:trade +contents:talk)");
+  EXPECT_EQ(BagOfWordsQuery("the", Flat(), true)->ToString(), "<nothing>");
+  EXPECT_EQ(PhraseTextQuery("talks at the summit", Flat())->ToString(), "contents:\"talk ? ? summit\"");
+  EXPECT_EQ(PhraseTextQuery("summit", Flat())->ToString(), "contents:summit");
+}
+
+}  // namespace
+}  // namespace loupe

@@ -1,0 +1,145 @@
+// Searcher behaviour on the bundled corpus: phrases with stop words, deleted
+// documents, paging, explain, snippets, concurrent searches.
+#include "loupe/searcher.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "ingest/document_reader.h"
+#include "loupe/error.h"
+#include "loupe/index_writer.h"
+#include "test_util.h"
+
+namespace loupe {
+namespace {
+
+class SearcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new testing::TempDir();
+    auto writer = IndexWriter::Open(tmp_->Sub("idx"));
+    for (const char* input : {LOUPE_SOURCE_DIR "/corpus/news.jsonl", LOUPE_SOURCE_DIR "/corpus/txt"}) {
+      auto reader = ingest::OpenDocuments(input);
+      Document d;
+      while (reader->Next(&d)) writer->AddDocument(d);
+    }
+    writer->Commit();
+  }
+  static void TearDownTestSuite() { delete tmp_; }
+
+  std::shared_ptr<const IndexReader> Reader() const { return IndexReader::Open(tmp_->Sub("idx")); }
+  std::vector<std::string> Ids(const Searcher& s, const std::string& q, size_t k = 10) const {
+    std::vector<std::string> ids;
+    for (const Hit& h : s.Search(*ParseQuery(q, s.reader().schema()), {.k = k}).hits) ids.push_back(h.id);
+    return ids;
+  }
+
+  static testing::TempDir* tmp_;
+};
+
+testing::TempDir* SearcherTest::tmp_ = nullptr;
+
+TEST_F(SearcherTest, PhraseMatchesOnlyTheExactSequence) {
+  const Searcher s(Reader());
+  const auto rates = Ids(s, "\"interest rates\"", 100);
+  EXPECT_FALSE(rates.empty());
+  // loupe-news-015 has "rates of interest" but not the phrase.
+  EXPECT_EQ(std::find(rates.begin(), rates.end(), "loupe-news-015"), rates.end());
+  const auto words = Ids(s, "+interest +rates", 100);
+  EXPECT_NE(std::find(words.begin(), words.end(), "loupe-news-015"), words.end());
+  // "bank of the river" is not "central bank".
+  const auto central = Ids(s, "\"central bank\"", 100);
+  EXPECT_EQ(std::find(central.begin(), central.end(), "loupe-news-033"), central.end());
+}
+
+TEST_F(SearcherTest, AccentsDoNotMatter) {
+  const Searcher s(Reader());
+  EXPECT_EQ(Ids(s, "\"Ly Thuong Phuc\"", 100), Ids(s, "\"Lý Thượng Phúc\"", 100));
+  EXPECT_EQ(Ids(s, "\"Ly Thuong Phuc\"", 100).size(), 4u);
+}
+
+TEST_F(SearcherTest, CountsAndPaging) {
+  const Searcher s(Reader());
+  const QueryPtr q = ParseQuery("minister OR bank OR goal", s.reader().schema());
+  const uint64_t n = s.Count(*q);
+  const auto all = s.Search(*q, {.k = 1000});
+  EXPECT_EQ(all.hits.size(), n);
+  const auto page = s.Search(*q, {.k = 3, .offset = 2});
+  ASSERT_EQ(page.hits.size(), 3u);
+  EXPECT_EQ(page.hits[0].id, all.hits[2].id);
+  EXPECT_EQ(page.hits[2].id, all.hits[4].id);
+}
+
+TEST_F(SearcherTest, ExplainAddsUpToTheScore) {
+  const Searcher s(Reader());
+  const QueryPtr q = ParseQuery("\"trade talks\" minister^2 -war", s.reader().schema());
+  for (const Hit& h : s.Search(*q, {.k = 5}).hits) {
+    const Explanation e = s.Explain(*q, h);
+    EXPECT_FLOAT_EQ(e.value, h.score);
+    float sum = 0;
+    for (const Explanation& d : e.details) sum += d.value;
+    EXPECT_NEAR(sum, h.score, 1e-4 * h.score);
+    EXPECT_NE(e.ToString().find("idf"), std::string::npos);
+  }
+}
+
+TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
+  const Searcher s(Reader());
+  const QueryPtr q = ParseQuery("\"trade talks\"", s.reader().schema());
+  const auto hits = s.Search(*q, {.k = 1}).hits;
+  ASSERT_EQ(hits.size(), 1u);
+  const Document doc = s.Fetch(hits[0]);
+  const std::string snippet = s.Snippet(*q, "body", doc.Text("body"));
+  EXPECT_NE(snippet.find("[trade] [talks]"), std::string::npos) << snippet;
+  EXPECT_LE(snippet.size(), 400u);
+  // No match in the text: its beginning.
+  EXPECT_EQ(s.Snippet(*q, "body", "Nothing relevant here."), "Nothing relevant here.");
+}
+
+TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"));
+  for (int i = 0; i < 50; ++i) {
+    Document d;
+    d.id = "d" + std::to_string(i);
+    d.fields.push_back({"title", std::string("alpha beta")});
+    writer->AddDocument(d);
+  }
+  writer->Commit();
+  writer->DeleteDocument("d0");
+  writer->DeleteDocument("d7");
+  writer->Commit();
+  const Searcher s(IndexReader::Open(tmp.Sub("idx")));
+  const QueryPtr q = ParseQuery("alpha", s.reader().schema());
+  EXPECT_EQ(s.Count(*q), 48u);
+  for (const Hit& h : s.Search(*q, {.k = 100}).hits) EXPECT_TRUE(h.id != "d0" && h.id != "d7");
+}
+
+TEST_F(SearcherTest, ManyThreadsSearchOneReader) {
+  const auto reader = Reader();
+  const Searcher s(reader);
+  const std::vector<std::string> queries = {"trade talks", "\"central bank\"", "+minister -china", "renew*",
+                                            "goal OR match", "climate change"};
+  std::vector<SearchResults> expected;
+  for (const auto& q : queries) expected.push_back(s.Search(*ParseQuery(q, reader->schema()), {.k = 10}));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round) {
+        const size_t i = static_cast<size_t>(round + t) % queries.size();
+        const auto got = s.Search(*ParseQuery(queries[i], reader->schema()), {.k = 10});
+        if (got.hits.size() != expected[i].hits.size()) ++mismatches;
+        for (size_t j = 0; j < got.hits.size() && j < expected[i].hits.size(); ++j) {
+          if (got.hits[j].id != expected[i].hits[j].id || got.hits[j].score != expected[i].hits[j].score) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace loupe

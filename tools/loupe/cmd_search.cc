@@ -1,0 +1,351 @@
+// loupe search: one query with ranked, highlighted hits; or a batch of queries
+// from a TSV file, timed, with a TREC run file (for evaluation and for the
+// peer benchmarks in ../shared/peers).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+#include "commands.h"
+#include "loupe/error.h"
+#include "loupe/index_reader.h"
+#include "loupe/query.h"
+#include "loupe/searcher.h"
+#include "util/json_writer.h"
+#include "util/utf8.h"
+
+namespace loupe::cli {
+namespace {
+
+constexpr std::string_view kUsage =
+    "DIR QUERY [-k N] [--offset N] [--json] [--count] [--explain] [--fields LIST]\n"
+    "       [--and] [--k1 X] [--b Y]\n"
+    "       loupe search DIR --queries FILE.tsv --mode or|and|phrase|count|query -k K\n"
+    "       --run OUT [--stats-json FILE] [--warmup W] [--repeat R]\n\n"
+    "Searches the index in DIR. QUERY uses the query language of docs/QUERY.md:\n"
+    "words (OR by default, --and for AND), \"phrases\", \"phrase\"~N, AND OR NOT,\n"
+    "+required -excluded, (groups), field:word, word^2, prefix*.\n"
+    "With --queries, runs every 'qid<TAB>text' line as MODE (or/and: the words as\n"
+    "a disjunction/conjunction, phrase: one phrase, count: count the documents\n"
+    "having all words, query: the query language), W warm-up passes then R\n"
+    "measured ones, and reports per-query latency (in-process, around the\n"
+    "search only) and writes a TREC run file (or 'qid count' lines).";
+
+struct Printer {
+  bool color;
+  std::string Bold(const std::string& s) const { return color ? "\033[1m" + s + "\033[0m" : s; }
+  std::string Dim(const std::string& s) const { return color ? "\033[2m" + s + "\033[0m" : s; }
+};
+
+void WriteValue(util::JsonWriter& w, const FieldValue& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          w.String(x);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          w.Int(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          w.Double(x);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          w.Bool(x);
+        } else if constexpr (std::is_same_v<T, StringList>) {
+          w.BeginArray();
+          for (const auto& s : x) w.String(s);
+          w.EndArray();
+        } else {
+          w.Raw(x.text);
+        }
+      },
+      v);
+}
+
+std::string ValueText(const FieldValue& v) {
+  util::JsonWriter w;
+  WriteValue(w, v);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return w.str();
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// The field to take snippets from: "body" if there is one, else the last
+// text field whose sources include "body", else the first text field.
+std::string SnippetField(const Schema& schema) {
+  if (schema.Find("body")) return "body";
+  for (const TextField& f : schema.text_fields) {
+    if (std::find(f.sources.begin(), f.sources.end(), "body") != f.sources.end()) return f.name;
+  }
+  return schema.text_fields.front().name;
+}
+
+void ReportSyntaxError(const QuerySyntaxError& e) {
+  std::cerr << "loupe search: " << e.what() << "\n  " << util::SanitizeUtf8(e.query()) << "\n  "
+            << std::string(e.column() - 1, ' ') << "^\n";
+}
+
+int RunOne(const Searcher& searcher, const std::string& text, const po::variables_map& vm, const SearchOptions& options) {
+  const Schema& schema = searcher.reader().schema();
+  QueryPtr query;
+  try {
+    query = ParseQuery(text, schema, {.default_and = vm.count("and") > 0});
+  } catch (const QuerySyntaxError& e) {
+    ReportSyntaxError(e);
+    return kExitUsage;
+  }
+  if (vm.count("count")) {
+    std::cout << searcher.Count(*query) << "\n";
+    return kExitOk;
+  }
+  const SearchResults results = searcher.Search(*query, options);
+  const bool json = vm.count("json") > 0;
+  const std::vector<std::string> fields =
+      vm.count("fields") ? SplitList(vm["fields"].as<std::string>()) : std::vector<std::string>{"title", "snippet"};
+  const std::string snippet_field = SnippetField(schema);
+  const Printer p{!json && StdoutIsTerminal()};
+  SnippetOptions snippet_options;
+  if (p.color) {
+    snippet_options.before_match = "\033[1;33m";
+    snippet_options.after_match = "\033[0m";
+  }
+  if (!json && results.hits.empty()) std::cout << "no documents match " << query->ToString() << "\n";
+  size_t rank = options.offset;
+  for (const Hit& hit : results.hits) {
+    ++rank;
+    const Document doc = searcher.Fetch(hit);
+    const std::string source_text = [&] {
+      // The snippet comes from the stored text the field was made of.
+      const TextField* f = schema.Find(snippet_field);
+      std::string text;
+      for (const std::string& src : f->sources) {
+        if (src == "title" && f->sources.size() > 1) continue;  // the title is printed on its own
+        if (!text.empty()) text += "\n";
+        text += doc.Text(src);
+      }
+      return text;
+    }();
+    if (json) {
+      util::JsonWriter w;
+      w.BeginObject().Key("rank").Uint(rank).Key("id").String(hit.id).Key("score").Double(hit.score);
+      w.Key("fields").BeginObject();
+      for (const Field& f : doc.fields) {
+        w.Key(f.name);
+        WriteValue(w, f.value);
+      }
+      w.EndObject();
+      w.Key("snippet").String(searcher.Snippet(*query, snippet_field, source_text));
+      if (vm.count("explain")) w.Key("explain").String(searcher.Explain(*query, hit, options).ToString());
+      w.EndObject();
+      std::cout << w.str() << "\n";
+      continue;
+    }
+    char score[32];
+    std::snprintf(score, sizeof score, "%.4f", static_cast<double>(hit.score));
+    std::cout << p.Bold(std::to_string(rank) + ". " + util::SanitizeUtf8(hit.id)) << "  " << p.Dim(std::string("score ") + score) << "\n";
+    for (const std::string& name : fields) {
+      if (name == "snippet") {
+        std::cout << "   " << searcher.Snippet(*query, snippet_field, source_text, snippet_options) << "\n";
+      } else if (name == "id" || name == "score") {
+        continue;
+      } else if (const FieldValue* v = doc.Find(name)) {
+        std::cout << "   " << (name == "title" ? p.Bold(util::SanitizeUtf8(ValueText(*v)))
+                                             : name + ": " + util::SanitizeUtf8(ValueText(*v)))
+                  << "\n";
+      }
+    }
+    if (vm.count("explain")) std::cout << searcher.Explain(*query, hit, options).ToString(2);
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto idx = static_cast<long>(std::ceil(q * static_cast<double>(sorted.size()))) - 1;
+  return sorted[static_cast<size_t>(std::clamp<long>(idx, 0, static_cast<long>(sorted.size()) - 1))];
+}
+
+int RunBatch(const Searcher& searcher, const po::variables_map& vm, const SearchOptions& options) {
+  const std::string mode = vm.count("mode") ? vm["mode"].as<std::string>() : "or";
+  if (mode != "or" && mode != "and" && mode != "phrase" && mode != "count" && mode != "query") {
+    throw UsageError("--mode must be or, and, phrase, count or query");
+  }
+  if (!vm.count("run")) throw UsageError("--queries needs --run OUT ('-' for standard output)");
+  const int warmup = vm["warmup"].as<int>();
+  const int repeat = vm["repeat"].as<int>();
+  if (warmup < 0 || repeat < 1) throw UsageError("--warmup must be >= 0 and --repeat >= 1");
+  const std::string path = vm["queries"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw IoError(path + ": cannot open");
+  const Schema& schema = searcher.reader().schema();
+  std::vector<std::string> qids;
+  std::vector<QueryPtr> queries;
+  size_t empty = 0, line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const std::string text = line.substr(tab + 1);
+    QueryPtr q;
+    try {
+      if (mode == "or" || mode == "and" || mode == "count") {
+        q = BagOfWordsQuery(text, schema, mode != "or");
+      } else if (mode == "phrase") {
+        q = PhraseTextQuery(text, schema);
+      } else {
+        q = ParseQuery(text, schema, {.default_and = vm.count("and") > 0});
+      }
+    } catch (const QuerySyntaxError& e) {
+      std::cerr << path << ":" << line_number << ": ";
+      ReportSyntaxError(e);
+      return kExitUsage;
+    }
+    if (q->kind() == Query::Kind::kMatchNone) {
+      ++empty;
+      continue;
+    }
+    qids.push_back(line.substr(0, tab));
+    queries.push_back(std::move(q));
+  }
+  const bool count = mode == "count";
+  const size_t n = queries.size();
+  std::vector<SearchResults> results(n);
+  std::vector<uint64_t> counts(n);
+  std::vector<double> latencies;
+  latencies.reserve(n * static_cast<size_t>(repeat));
+  std::vector<double> pass_qps;
+  for (int pass = 0; pass < warmup + repeat; ++pass) {
+    double pass_us = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (count) {
+        counts[i] = searcher.Count(*queries[i]);
+      } else {
+        results[i] = searcher.Search(*queries[i], options);
+      }
+      const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      if (pass >= warmup) {
+        latencies.push_back(us);
+        pass_us += us;
+      }
+    }
+    if (pass >= warmup) pass_qps.push_back(pass_us > 0 ? static_cast<double>(n) / (pass_us / 1e6) : 0);
+  }
+  // Output, outside the timed region.
+  std::ofstream file;
+  const std::string run = vm["run"].as<std::string>();
+  if (run != "-") {
+    file.open(run);
+    if (!file) throw IoError(run + ": cannot write");
+  }
+  std::ostream& out = run == "-" ? std::cout : file;
+  uint64_t hit_sum = 0;
+  char line[512];
+  for (size_t i = 0; i < n; ++i) {
+    if (count) {
+      out << qids[i] << " " << counts[i] << "\n";
+      hit_sum += counts[i];
+      continue;
+    }
+    hit_sum += results[i].hits.size();
+    size_t rank = options.offset;
+    for (const Hit& h : results[i].hits) {
+      std::snprintf(line, sizeof line, " Q0 %s %zu %.6f loupe\n", h.id.c_str(), ++rank, static_cast<double>(h.score));
+      out << qids[i] << line;
+    }
+  }
+  out.flush();
+  if (!out) throw IoError(run + ": write failed");
+  std::vector<double> sorted = latencies;
+  std::sort(sorted.begin(), sorted.end());
+  double sum = 0;
+  for (double v : sorted) sum += v;
+  const double mean = sorted.empty() ? 0 : sum / static_cast<double>(sorted.size());
+  util::JsonWriter w;
+  w.BeginObject()
+      .Key("engine").String("loupe")
+      .Key("mode").String(mode)
+      .Key("k").Uint(options.k)
+      .Key("queries").Uint(n)
+      .Key("empty_queries").Uint(empty)
+      .Key("warmup_passes").Int(warmup)
+      .Key("measured_passes").Int(repeat)
+      .Key("mean_us").Double(std::round(mean * 10) / 10)
+      .Key("p50_us").Double(std::round(Percentile(sorted, 0.50) * 10) / 10)
+      .Key("p90_us").Double(std::round(Percentile(sorted, 0.90) * 10) / 10)
+      .Key("p99_us").Double(std::round(Percentile(sorted, 0.99) * 10) / 10)
+      .Key("max_us").Double(sorted.empty() ? 0 : std::round(sorted.back() * 10) / 10)
+      .Key("qps").Double(sum > 0 ? std::round(static_cast<double>(sorted.size()) / (sum / 1e6) * 10) / 10 : 0);
+  w.Key("pass_qps").BeginArray();
+  for (double q : pass_qps) w.Double(std::round(q * 10) / 10);
+  w.EndArray();
+  w.Key("hits_or_count_sum").Uint(hit_sum).Key("k1").Double(options.k1).Key("b").Double(options.b).EndObject();
+  if (vm.count("stats-json")) {
+    const std::string stats = vm["stats-json"].as<std::string>();
+    std::ofstream s(stats);
+    s << w.str() << "\n";
+    if (!s) throw IoError(stats + ": cannot write");
+  }
+  std::cerr << w.str() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunSearch(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()
+      ("top,k", po::value<size_t>()->default_value(10), "number of hits (-k N)")
+      ("offset", po::value<size_t>()->default_value(0), "hits to skip (paging)")
+      ("json", "one JSON object per hit, with the stored fields")
+      ("count", "print only the number of matching documents")
+      ("explain", "show the BM25 breakdown of each hit's score")
+      ("fields", po::value<std::string>(), "comma-separated fields to print (default: title,snippet)")
+      ("and", "bare words are all required (default: any, ranked)")
+      ("k1", po::value<float>()->default_value(0.9f), "BM25 k1")
+      ("b", po::value<float>()->default_value(0.4f), "BM25 b")
+      ("queries", po::value<std::string>(), "batch: a TSV file of qid<TAB>text lines")
+      ("mode", po::value<std::string>(), "batch: or, and, phrase, count or query")
+      ("run", po::value<std::string>(), "batch: TREC run file to write ('-' for standard output)")
+      ("stats-json", po::value<std::string>(), "batch: write the latency statistics as JSON")
+      ("warmup", po::value<int>()->default_value(1), "batch: warm-up passes over all queries")
+      ("repeat", po::value<int>()->default_value(1), "batch: measured passes")
+      ("dir", po::value<std::string>(), "index directory")
+      ("query", po::value<std::vector<std::string>>(), "query");
+  po::positional_options_description positional;
+  positional.add("dir", 1).add("query", -1);
+  po::variables_map vm;
+  if (!ParseArgs(args, "search", kUsage, options, positional, vm)) return kExitOk;
+  if (!vm.count("dir")) throw UsageError("missing DIR");
+  SearchOptions search_options;
+  search_options.k = vm["top"].as<size_t>();
+  search_options.offset = vm["offset"].as<size_t>();
+  search_options.k1 = vm["k1"].as<float>();
+  search_options.b = vm["b"].as<float>();
+  if (!(search_options.k1 >= 0 && search_options.k1 <= 100) || !(search_options.b >= 0 && search_options.b <= 1)) {
+    throw UsageError("--k1 must be between 0 and 100 and --b between 0 and 1");
+  }
+  if (search_options.k + search_options.offset > (1u << 20)) throw UsageError("-k plus --offset must be at most 1048576");
+  const bool batch = vm.count("queries") > 0;
+  if (batch == (vm.count("query") > 0)) throw UsageError(batch ? "give either QUERY or --queries, not both" : "missing QUERY");
+  const auto reader = IndexReader::Open(vm["dir"].as<std::string>());
+  const Searcher searcher(reader);
+  if (batch) return RunBatch(searcher, vm, search_options);
+  std::string text;
+  for (const auto& word : vm["query"].as<std::vector<std::string>>()) text += (text.empty() ? "" : " ") + word;
+  return RunOne(searcher, text, vm, search_options);
+}
+
+}  // namespace loupe::cli
