@@ -4,6 +4,9 @@
 
 add_library(loupe_build_flags INTERFACE)
 target_compile_options(loupe_build_flags INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+# Scores and their upper bounds must round the same way on every path (block-
+# max pruning compares them): no fused multiply-add contraction.
+target_compile_options(loupe_build_flags INTERFACE -ffp-contract=off)
 # GCC 12 reports -Wrestrict on std::string concatenation at -O3 (GCC bug
 # 105651), a false positive that would otherwise break -Werror builds.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

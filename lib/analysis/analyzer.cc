@@ -145,7 +145,7 @@ struct TokenStream::Impl {
     if (!config.stemmer.empty()) stemmer.emplace(config.stemmer);
   }
 
-  bool Next() {
+  bool Next(bool stem = true) {
     analysis::Segment segment;
     while (segmenter.Next(&segment)) {
       const uint32_t position = next_position++;
@@ -157,7 +157,7 @@ struct TokenStream::Impl {
         continue;
       }
       if (stop_words.Contains(term)) continue;  // the position stays used: a gap
-      token.term = stemmer ? stemmer->Stem(term) : std::string_view(term);
+      token.term = stemmer && stem ? stemmer->Stem(term) : std::string_view(term);
       token.position = position;
       token.start = segment.start;
       token.end = segment.end;
@@ -192,6 +192,11 @@ void TokenStream::Reset(std::string_view text, uint32_t first_position) {
 }
 
 bool TokenStream::Next() { return impl_->Next(); }
+bool TokenStream::NextUnstemmed() { return impl_->Next(false); }
+std::string_view TokenStream::Stem(std::string_view term) {
+  return impl_->stemmer ? impl_->stemmer->Stem(term) : term;
+}
+bool TokenStream::has_stemmer() const noexcept { return impl_->stemmer.has_value(); }
 const Token& TokenStream::token() const noexcept { return impl_->token; }
 uint32_t TokenStream::next_position() const noexcept { return impl_->next_position; }
 

@@ -90,7 +90,8 @@ class ByteSlicePool {
     if (blocks_.empty() || used_ + size > kBlockSize) {
       // Addresses are 32-bit; the writer flushes long before 4 GiB.
       if (blocks_.size() >= (size_t{1} << (32 - kBlockBits))) throw std::length_error("slice pool full");
-      blocks_.push_back(std::make_unique<uint8_t[]>(kBlockSize));
+      // Not zeroed: every byte is written before it is read.
+      blocks_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]));
       used_ = 0;
     }
     const uint32_t address = static_cast<uint32_t>((blocks_.size() - 1) << kBlockBits) + used_;

@@ -1,8 +1,12 @@
 // Field lengths (the number of terms of each text field in each document,
-// stop words excluded), which BM25 needs: the .lens file.
+// stop words excluded), which BM25 needs, and position spans (the position
+// of the field's last indexed term plus one: gaps of stop words and between
+// values before it count, trailing stop words do not), which the positions
+// codec needs: the .lens file.
 //
 // Body: varint field count; per field: varint field number, u8 bit width w,
-// then max_doc lengths bit-packed with w bits each (codec/packed_ints.h).
+// then max_doc lengths bit-packed with w bits each (codec/packed_ints.h);
+// then u8 bit width v and max_doc spans bit-packed with v bits each.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +18,24 @@
 namespace loupe::index {
 
 void WriteFieldLengths(store::CheckedWriter* out, const std::vector<uint32_t>& field_numbers,
-                       const std::vector<const std::vector<uint32_t>*>& lengths, uint32_t max_doc);
+                       const std::vector<const std::vector<uint32_t>*>& lengths,
+                       const std::vector<const std::vector<uint32_t>*>& spans, uint32_t max_doc);
 
 class FieldLengthsReader {
  public:
   FieldLengthsReader(const store::CheckedFile* file, uint32_t max_doc);
   // Lengths of a field, or nullptr when the field has none.
   const codec::PackedReader* Field(uint32_t field_number) const;
+  // Position spans of a field, or nullptr.
+  const codec::PackedReader* Spans(uint32_t field_number) const;
 
  private:
-  std::vector<std::pair<uint32_t, codec::PackedReader>> fields_;
+  struct Entry {
+    uint32_t number;
+    codec::PackedReader lengths;
+    codec::PackedReader spans;
+  };
+  std::vector<Entry> fields_;
 };
 
 }  // namespace loupe::index

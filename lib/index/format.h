@@ -9,8 +9,13 @@
 namespace loupe::index {
 
 // The on-disk format version, independent of the library version. Every file
-// carries it in its header; a reader refuses files of a newer version.
-inline constexpr uint32_t kFormatVersion = 1;
+// carries it in its header; a reader refuses files of a newer version, and
+// of versions older than kMinFormatVersion.
+//   1  first format
+//   2  positions coded with truncated binary and Rice codes against each
+//      document's position span, stored in .lens
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kMinFormatVersion = 2;
 
 inline constexpr store::FileKind kTermsKind = store::MakeKind("TERM");
 inline constexpr store::FileKind kPostingsKind = store::MakeKind("POST");

@@ -135,6 +135,7 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
     if (field == nullptr) fail("field " + stats.name + " has no terms section");
     if (field->options != stats.options) fail("field " + stats.name + ": index options differ from the segment info");
     std::vector<uint32_t> per_doc(max_doc, 0);
+    std::vector<uint32_t> last_position(max_doc, 0);  // + 1
     uint64_t terms = 0, postings = 0, positions = 0;
     std::string previous;
     PostingsCursor cursor;
@@ -156,6 +157,7 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
           for (uint32_t j = 1; j < freq; ++j) {
             if (p[j] <= p[j - 1]) fail("term '" + previous + "': positions not increasing in doc " + std::to_string(d));
           }
+          last_position[d] = std::max(last_position[d], p[freq - 1] + 1);
           positions += freq;
         }
         per_doc[d] += stats.number == index::kIdField ? 1 : freq;
@@ -188,6 +190,14 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
         }
       }
       if (sum != stats.sum_length) fail("field " + stats.name + ": total length differs from the segment info");
+      const codec::PackedReader* spans = seg.Spans(stats.number);
+      if (spans == nullptr) fail("field " + stats.name + " has no position spans");
+      for (uint32_t d = 0; d < max_doc; ++d) {
+        if (spans->Get(d) != last_position[d]) {
+          fail("field " + stats.name + ", doc " + std::to_string(d) + ": position span " +
+               std::to_string(spans->Get(d)) + " but the last position is " + std::to_string(last_position[d]));
+        }
+      }
     }
   }
   seg.stored().CheckAll();

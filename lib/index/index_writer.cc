@@ -339,6 +339,7 @@ const Schema& IndexWriter::schema() const { return impl_->manifest.schema; }
 IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replace_pending) {
   if (doc.id.empty()) throw InvalidArgumentError("a document needs a non-empty id");
   if (doc.id.size() > kMaxIdBytes) throw InvalidArgumentError("document id longer than 4096 bytes");
+  index::ValidateDocument(doc, impl_->manifest.schema);
   Impl& m = *impl_;
   std::shared_lock<std::shared_mutex> commit_guard(m.commit_mu_);
   const uint64_t hash = XXH3_64bits(doc.id.data(), doc.id.size());

@@ -200,7 +200,7 @@ SegmentInfo ReadSegmentInfo(const store::Directory& dir, const std::string& segm
   auto raw = dir.Open(name);
   // The nonce is checked against the manifest by the caller; here it is read.
   const uint64_t nonce = raw->data().size() >= store::kHeaderSize ? store::LoadU64(raw->data().data() + 16) : 0;
-  const store::CheckedFile file(raw, kInfoKind, kFormatVersion, nonce, true);
+  const store::CheckedFile file(raw, kInfoKind, kFormatVersion, nonce, true, kMinFormatVersion);
   simdjson::dom::parser parser;
   const element root = ParseJsonBody(file, parser);
   const JsonReader r(file);
@@ -296,7 +296,7 @@ void WriteManifest(store::Directory& dir, const Manifest& m) {
 }
 
 Manifest ReadManifest(const store::Directory& dir, uint64_t generation) {
-  const store::CheckedFile file(dir.Open(ManifestFileName(generation)), kManifestKind, kFormatVersion, 0, true);
+  const store::CheckedFile file(dir.Open(ManifestFileName(generation)), kManifestKind, kFormatVersion, 0, true, kMinFormatVersion);
   simdjson::dom::parser parser;
   const element root = ParseJsonBody(file, parser);
   const JsonReader r(file);

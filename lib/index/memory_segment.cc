@@ -11,6 +11,7 @@
 #include "index/format.h"
 #include "index/postings_format.h"
 #include "index/stored_fields.h"
+#include "index/string_table.h"
 #include "index/term_dictionary.h"
 #include "loupe/error.h"
 #include "loupe/version.h"
@@ -24,41 +25,34 @@ namespace loupe::index {
 // positions (positions and their gaps are never 0).
 class MemorySegment::FieldInverter {
  public:
-  explicit FieldInverter(ByteSlicePool& pool) : pool_(pool) { table_.assign(1024, 0); }
+  explicit FieldInverter(ByteSlicePool& pool) : pool_(pool) {}
 
-  void AddToken(std::string_view term, uint32_t doc, uint32_t position) {
-    const uint64_t h = XXH3_64bits(term.data(), term.size());
-    // A slot holds the term number + 1 in its low half and the top half of
-    // the term's hash in its high half: most mismatches are rejected without
-    // touching the term's bytes.
-    const uint64_t tag = h & 0xFFFFFFFF00000000ull;
-    const size_t mask = table_.size() - 1;
-    size_t slot = h & mask;
-    uint32_t id;
-    for (;;) {
-      const uint64_t entry = table_[slot];
-      if (entry == 0) {
-        id = NewTerm(term, tag, slot);
-        TermState& s = states_[id];
-        s.stream = pool_.NewStream();
-        pool_.WriteVarint(s.stream, doc);
-        pool_.WriteVarint(s.stream, position + 1);
-        s.last_doc = doc;
-        s.last_position = position;
-        s.doc_freq = 1;
-        return;
-      }
-      if ((entry & 0xFFFFFFFF00000000ull) == tag) {
-        id = static_cast<uint32_t>(entry) - 1;
-        const TermRef& ref = terms_[id];
-        if (ref.length == term.size() && std::memcmp(term_bytes_.data() + ref.offset, term.data(), term.size()) == 0) {
-          break;
-        }
-      }
-      slot = (slot + 1) & mask;
-    }
+  // The term number of an analysed term.
+  uint32_t Term(std::string_view term) {
+    bool added;
+    const uint32_t id = terms_.Intern(term, &added);
+    if (added) states_.push_back({kNoDoc, 0, 0, {}});
+    return id;
+  }
+
+  // The term number of an unstemmed word: stemming happens once per distinct
+  // word, not once per occurrence.
+  uint32_t Word(std::string_view word, TokenStream& stream) {
+    bool added;
+    const uint32_t id = words_.Intern(word, &added);
+    if (added) word_terms_.push_back(Term(stream.Stem(word)));
+    return word_terms_[id];
+  }
+
+  void AddPosting(uint32_t id, uint32_t doc, uint32_t position) {
     TermState& s = states_[id];
-    if (s.last_doc != doc) {
+    if (s.last_doc == kNoDoc) {
+      s.stream = pool_.NewStream();
+      pool_.WriteVarint(s.stream, doc);
+      pool_.WriteVarint(s.stream, position + 1);
+      s.last_doc = doc;
+      s.doc_freq = 1;
+    } else if (s.last_doc != doc) {
       pool_.WriteByte(s.stream, 0);
       pool_.WriteVarint(s.stream, doc - s.last_doc);
       pool_.WriteVarint(s.stream, position + 1);
@@ -70,18 +64,20 @@ class MemorySegment::FieldInverter {
     s.last_position = position;
   }
 
-  void EndDocument(uint32_t length) {
+  void EndDocument(uint32_t length, uint32_t span) {
     lengths_.push_back(length);
+    spans_.push_back(span);
     sum_length_ += length;
     if (length > 0) ++docs_with_field_;
   }
 
   size_t memory_bytes() const {
-    return table_.capacity() * 8 + terms_.capacity() * sizeof(TermRef) + states_.capacity() * sizeof(TermState) +
-           term_bytes_.capacity() + lengths_.capacity() * 4;
+    return terms_.memory_bytes() + words_.memory_bytes() + word_terms_.capacity() * 4 +
+           states_.capacity() * sizeof(TermState) + lengths_.capacity() * 4 + spans_.capacity() * 4;
   }
 
   const std::vector<uint32_t>& lengths() const { return lengths_; }
+  const std::vector<uint32_t>& spans() const { return spans_; }
 
   // Writes the field's terms in byte order; returns its statistics.
   FieldStats Write(uint32_t field_number, TermDictionaryWriter& dict, store::CheckedWriter* post,
@@ -94,9 +90,9 @@ class MemorySegment::FieldInverter {
     stats.terms = terms_.size();
     std::vector<uint32_t> order(terms_.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return Term(a) < Term(b); });
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return terms_.Get(a) < terms_.Get(b); });
     const double average = lengths_.empty() ? 1.0 : static_cast<double>(sum_length_) / lengths_.size();
-    PostingsWriter writer(post, pos, IndexOptions::kPositions, lengths_.data(), average);
+    PostingsWriter writer(post, pos, IndexOptions::kPositions, lengths_.data(), spans_.data(), average);
     dict.StartField(field_number, IndexOptions::kPositions);
     std::vector<uint32_t> docs, freqs, positions;
     for (uint32_t id : order) {
@@ -122,7 +118,7 @@ class MemorySegment::FieldInverter {
         if (r.done()) break;
         doc += r.ReadVarint();
       }
-      dict.Add(Term(id), writer.AddTerm(docs.data(), freqs.data(), positions.data(),
+      dict.Add(terms_.Get(id), writer.AddTerm(docs.data(), freqs.data(), positions.data(),
                                         static_cast<uint32_t>(docs.size())));
       stats.postings += docs.size();
       stats.positions += positions.size();
@@ -132,10 +128,7 @@ class MemorySegment::FieldInverter {
   }
 
  private:
-  struct TermRef {
-    uint32_t offset;
-    uint32_t length;
-  };
+  static constexpr uint32_t kNoDoc = 0xFFFFFFFFu;
   struct TermState {
     uint32_t last_doc;
     uint32_t last_position;
@@ -143,43 +136,35 @@ class MemorySegment::FieldInverter {
     ByteSlicePool::Stream stream;
   };
 
-  std::string_view Term(uint32_t id) const {
-    return std::string_view(term_bytes_).substr(terms_[id].offset, terms_[id].length);
-  }
-
-  uint32_t NewTerm(std::string_view term, uint64_t tag, size_t slot) {
-    if (term_bytes_.size() + term.size() > 0xFFFFFFFFu) throw std::length_error("term arena full");
-    const auto id = static_cast<uint32_t>(terms_.size());
-    terms_.push_back({static_cast<uint32_t>(term_bytes_.size()), static_cast<uint32_t>(term.size())});
-    term_bytes_.append(term);
-    states_.emplace_back();
-    table_[slot] = tag | (id + 1);
-    if (terms_.size() * 2 > table_.size()) Grow();
-    return id;
-  }
-
-  void Grow() {
-    std::vector<uint64_t> bigger(table_.size() * 2, 0);
-    const size_t mask = bigger.size() - 1;
-    for (uint32_t id = 0; id < terms_.size(); ++id) {
-      const std::string_view t = Term(id);
-      const uint64_t h = XXH3_64bits(t.data(), t.size());
-      size_t slot = h & mask;
-      while (bigger[slot] != 0) slot = (slot + 1) & mask;
-      bigger[slot] = (h & 0xFFFFFFFF00000000ull) | (id + 1);
-    }
-    table_.swap(bigger);
-  }
-
   ByteSlicePool& pool_;
-  std::vector<uint64_t> table_;
-  std::vector<TermRef> terms_;
+  StringTable terms_;
+  StringTable words_;               // unstemmed words (with a stemmer only)
+  std::vector<uint32_t> word_terms_;  // word number -> term number
   std::vector<TermState> states_;
-  std::string term_bytes_;
   std::vector<uint32_t> lengths_;
+  std::vector<uint32_t> spans_;  // last position + 1, per document
   uint64_t sum_length_ = 0;
   uint64_t docs_with_field_ = 0;
 };
+
+void ValidateDocument(const Document& doc, const Schema& schema) {
+  for (const TextField& field : schema.text_fields) {
+    // A token takes at least one byte, a value at most kPositionGap more.
+    uint64_t bound = 0;
+    for (const std::string& source : field.sources) {
+      const FieldValue* value = doc.Find(source);
+      if (value == nullptr) continue;
+      if (const auto* text = std::get_if<std::string>(value)) bound += text->size() + kPositionGap;
+      if (const auto* list = std::get_if<StringList>(value)) {
+        for (const std::string& item : *list) bound += item.size() + kPositionGap;
+      }
+    }
+    if (bound >= kMaxPositions) {
+      throw InvalidArgumentError("document '" + doc.id + "': field '" + field.name +
+                                 "' is too long to index (it could need more than 2^31 positions)");
+    }
+  }
+}
 
 MemorySegment::MemorySegment(const Schema& schema, store::Directory& dir, std::string name, uint64_t nonce)
     : schema_(schema), dir_(dir), name_(std::move(name)), nonce_(nonce) {
@@ -203,11 +188,14 @@ uint32_t MemorySegment::Add(const Document& doc) {
     TokenStream& stream = streams_[i];
     uint32_t position = 0;
     uint32_t length = 0;
+    uint32_t span = 0;
+    const bool stems = stream.has_stemmer();
     const auto analyze = [&](std::string_view text) {
       stream.Reset(text, position);
-      while (stream.Next()) {
+      while (stems ? stream.NextUnstemmed() : stream.Next()) {
         const Token& t = stream.token();
-        inverter.AddToken(t.term, number, t.position);
+        inverter.AddPosting(stems ? inverter.Word(t.term, stream) : inverter.Term(t.term), number, t.position);
+        span = t.position + 1;
         ++length;
       }
       position = stream.next_position() + kPositionGap;
@@ -221,7 +209,7 @@ uint32_t MemorySegment::Add(const Document& doc) {
         for (const std::string& item : *list) analyze(item);
       }
     }
-    inverter.EndDocument(length);
+    inverter.EndDocument(length, span);
   }
   stored_->Add(doc);
   ids_ += doc.id;
@@ -263,7 +251,7 @@ MemorySegment::Flushed MemorySegment::Flush() {
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return Id(a) < Id(b); });
     const std::vector<uint32_t> no_lengths(max_doc, 0);
-    PostingsWriter writer(post.get(), nullptr, IndexOptions::kDocs, no_lengths.data(), 1.0);
+    PostingsWriter writer(post.get(), nullptr, IndexOptions::kDocs, no_lengths.data(), nullptr, 1.0);
     dict.StartField(kIdField, IndexOptions::kDocs);
     std::vector<uint32_t> docs;
     for (size_t i = 0; i < order.size();) {
@@ -283,13 +271,14 @@ MemorySegment::Flushed MemorySegment::Flush() {
     }
   }
   std::vector<uint32_t> field_numbers;
-  std::vector<const std::vector<uint32_t>*> lengths;
+  std::vector<const std::vector<uint32_t>*> lengths, spans;
   for (size_t i = 0; i < fields_.size(); ++i) {
     FieldStats stats = fields_[i]->Write(TextFieldNumber(i), dict, post.get(), pos.get());
     stats.name = schema_.text_fields[i].name;
     info.fields.push_back(std::move(stats));
     field_numbers.push_back(TextFieldNumber(i));
     lengths.push_back(&fields_[i]->lengths());
+    spans.push_back(&fields_[i]->spans());
   }
   dict.Finish();
   finish(*terms, "terms");
@@ -297,7 +286,7 @@ MemorySegment::Flushed MemorySegment::Flush() {
   finish(*pos, "pos");
   {
     auto lens = make("lens", kLengthsKind);
-    WriteFieldLengths(lens.get(), field_numbers, lengths, max_doc);
+    WriteFieldLengths(lens.get(), field_numbers, lengths, spans, max_doc);
     finish(*lens, "lens");
   }
   {

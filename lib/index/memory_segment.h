@@ -28,6 +28,12 @@ class StoredFieldsWriter;
 // Positions between the values of a multi-valued text field (or between its
 // source fields), so that a phrase cannot match across them.
 inline constexpr uint32_t kPositionGap = 100;
+// Positions stay below 2^31, so spans and codes fit 32 bits with room.
+inline constexpr uint64_t kMaxPositions = uint64_t{1} << 31;
+
+// Throws InvalidArgumentError if a document cannot be indexed (a text field
+// that could reach kMaxPositions). Checked before anything is changed.
+void ValidateDocument(const Document& doc, const Schema& schema);
 
 class MemorySegment {
  public:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codec/bit_stream.h"
 #include "codec/varint.h"
 #include "loupe/error.h"
 
@@ -11,25 +12,38 @@ namespace loupe::index {
 using store::LoadU32;
 
 PostingsWriter::PostingsWriter(store::CheckedWriter* post, store::CheckedWriter* pos, IndexOptions options,
-                               const uint32_t* lengths, double average_length)
-    : post_(post), pos_(pos), options_(options), lengths_(lengths), average_length_(average_length) {}
+                               const uint32_t* lengths, const uint32_t* spans, double average_length)
+    : post_(post), pos_(pos), options_(options), lengths_(lengths), spans_(spans), average_length_(average_length) {}
 
-void PostingsWriter::EncodePositions(const uint32_t* freqs, const uint32_t* positions, uint32_t n) {
-  scratch_.clear();
+void PostingsWriter::EncodePositions(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions,
+                                     uint32_t n) {
+  firsts_buffer_.clear();
+  unary_buffer_.clear();
+  low_buffer_.clear();
+  codec::BitWriter firsts(&firsts_buffer_), unary(&unary_buffer_), low(&low_buffer_);
   const uint32_t* p = positions;
   for (uint32_t i = 0; i < n; ++i) {
-    scratch_.push_back(p[0]);
-    for (uint32_t j = 1; j < freqs[i]; ++j) scratch_.push_back(p[j] - p[j - 1] - 1);
+    const uint32_t span = spans_[docs[i]];
+    firsts.WriteTruncatedBinary(p[0], span);
+    if (freqs[i] > 1) {
+      const uint32_t k = RiceParameter(span, p[0], freqs[i]);
+      for (uint32_t j = 1; j < freqs[i]; ++j) {
+        const uint32_t gap = p[j] - p[j - 1] - 1;
+        unary.WriteUnary(gap >> k);
+        low.Write(gap, k);
+      }
+    }
     p += freqs[i];
   }
+  firsts.Flush();
+  unary.Flush();
+  low.Flush();
   pos_buffer_.clear();
-  uint8_t block[codec::kMaxEncodedBlockBytes];
-  size_t i = 0;
-  for (; i + codec::kBlockSize <= scratch_.size(); i += codec::kBlockSize) {
-    const size_t bytes = codec::EncodeBlock(scratch_.data() + i, block);
-    pos_buffer_.append(reinterpret_cast<const char*>(block), bytes);
-  }
-  for (; i < scratch_.size(); ++i) codec::AppendVarint32(pos_buffer_, scratch_[i]);
+  codec::AppendVarint64(pos_buffer_, firsts_buffer_.size());
+  codec::AppendVarint64(pos_buffer_, unary_buffer_.size());
+  pos_buffer_ += firsts_buffer_;
+  pos_buffer_ += unary_buffer_;
+  pos_buffer_ += low_buffer_;
   pos_->Write(pos_buffer_);
 }
 
@@ -47,7 +61,7 @@ TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, co
         info.single_position = positions[0];
       } else {
         info.positions_offset = pos_->offset();
-        EncodePositions(freqs, positions, 1);
+        EncodePositions(docs, freqs, positions, 1);
       }
     }
     return info;
@@ -100,7 +114,7 @@ TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, co
       }
     }
     if (with_positions) {
-      EncodePositions(freqs + start, block_positions, len);
+      EncodePositions(docs + start, freqs + start, block_positions, len);
       for (uint32_t i = start; i < start + len; ++i) block_positions += freqs[i];
     }
     if (num_blocks >= 2) {
@@ -126,14 +140,18 @@ TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, co
 
 void PostingsCursor::Corrupt(const std::string& what) const { post_->Corrupt(what); }
 
-void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedFile* pos, IndexOptions options,
-                           const TermInfo& info, uint32_t max_doc) {
+void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedFile* pos,
+                           const codec::PackedReader* spans, IndexOptions options, const TermInfo& info,
+                           uint32_t max_doc) {
   post_ = post;
   pos_ = pos;
+  spans_ = spans;
   options_ = options;
   max_doc_ = max_doc;
   doc_freq_ = info.doc_freq;
-  freqs_ready_ = positions_ready_ = false;
+  freqs_ready_ = false;
+  positions_decoded_ = 0;
+  positions_index_ = kNoMoreDocs;
   shallow_block_ = 0;
   if (info.doc_freq == 0) {
     num_blocks_ = 0;
@@ -158,8 +176,8 @@ void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedF
     first_positions_ = info.positions_offset;
     if (info.positions_inline()) {
       positions_.assign(1, info.single_position);
-      position_starts_.assign(1, 0);
-      positions_ready_ = true;
+      positions_decoded_ = 1;
+      positions_index_ = 0;
     }
     positions_at_ = first_positions_;
     shallow_last_doc_ = doc_;
@@ -235,7 +253,8 @@ void PostingsCursor::LoadBlock(uint32_t block) {
   }
   index_ = 0;
   doc_ = docs_[0];
-  positions_ready_ = false;
+  positions_decoded_ = 0;
+  positions_index_ = kNoMoreDocs;
 }
 
 void PostingsCursor::DecodeFreqs() {
@@ -277,42 +296,75 @@ uint32_t PostingsCursor::freq() {
   return freqs_[index_];
 }
 
-void PostingsCursor::DecodePositions() {
-  if (!freqs_ready_) DecodeFreqs();
-  if (pos_ == nullptr) Corrupt("positions requested for a field without positions");
-  uint64_t total = 0;
-  position_starts_.resize(block_len_);
-  for (uint32_t i = 0; i < block_len_; ++i) {
-    position_starts_[i] = static_cast<uint32_t>(total);
-    total += freqs_[i];
-  }
-  positions_.resize(total + codec::kBlockSize);
-  const uint8_t* begin = reinterpret_cast<const uint8_t*>(pos_->data().data());
-  const uint8_t* end = begin + pos_->body_end();
+void PostingsCursor::OpenPositionsGroup() {
+  if (pos_ == nullptr || spans_ == nullptr) Corrupt("positions requested for a field without positions");
   if (positions_at_ < store::kHeaderSize || positions_at_ >= pos_->body_end()) {
     pos_->Corrupt("positions offset outside the file");
   }
+  const uint8_t* begin = reinterpret_cast<const uint8_t*>(pos_->data().data());
+  const uint8_t* end = begin + pos_->body_end();
   const uint8_t* p = begin + positions_at_;
-  uint64_t i = 0;
-  for (; i + codec::kBlockSize <= total; i += codec::kBlockSize) {
-    const size_t used = codec::DecodeBlock(p, static_cast<size_t>(end - p), positions_.data() + i);
-    if (used == 0) pos_->Corrupt("malformed positions block");
-    p += used;
+  uint64_t firsts_bytes, unary_bytes;
+  if (!codec::GetVarint64(p, end, &firsts_bytes) || !codec::GetVarint64(p, end, &unary_bytes) ||
+      firsts_bytes > static_cast<uint64_t>(end - p) || unary_bytes > static_cast<uint64_t>(end - p) - firsts_bytes) {
+    pos_->Corrupt("malformed positions group");
   }
-  for (; i < total; ++i) {
-    if (!codec::GetVarint32(p, end, &positions_[i])) pos_->Corrupt("malformed positions block");
+  firsts_ = p;
+  unary_ = p + firsts_bytes;
+  low_ = unary_ + unary_bytes;
+  firsts_bit_ = unary_bit_ = low_bit_ = 0;
+}
+
+void PostingsCursor::DecodeCurrentPositions() {
+  if (!freqs_ready_) DecodeFreqs();
+  if (positions_decoded_ == 0) OpenPositionsGroup();
+  if (index_ < positions_decoded_) Corrupt("positions asked for out of order");
+  const uint8_t* end = reinterpret_cast<const uint8_t*>(pos_->data().data()) + pos_->body_end();
+  codec::BitReader firsts(firsts_, unary_), unary(unary_, low_), low(low_, end);
+  firsts.set_bit_position(firsts_bit_);
+  unary.set_bit_position(unary_bit_);
+  low.set_bit_position(low_bit_);
+  // The docs in between: their first position (for the Rice parameter), a
+  // popcount over their unary bits, and a jump over their low bits.
+  uint64_t ones = 0;
+  for (; positions_decoded_ < index_; ++positions_decoded_) {
+    const uint32_t d = positions_decoded_;
+    const auto span = static_cast<uint32_t>(spans_->Get(docs_[d]));
+    const uint32_t first = firsts.ReadTruncatedBinary(span);
+    if (freqs_[d] > 1) {
+      ones += freqs_[d] - 1;
+      low.Skip(uint64_t{freqs_[d] - 1} * RiceParameter(span, first, freqs_[d]));
+    }
   }
-  // Gaps to positions, doc by doc.
-  for (uint32_t d = 0; d < block_len_; ++d) {
-    uint32_t* q = positions_.data() + position_starts_[d];
-    for (uint32_t j = 1; j < freqs_[d]; ++j) q[j] += q[j - 1] + 1;
+  unary.SkipOnes(ones);
+  // The current doc.
+  const auto span = static_cast<uint32_t>(spans_->Get(docs_[index_]));
+  const uint32_t freq = freqs_[index_];
+  positions_.resize(freq);
+  uint32_t* q = positions_.data();
+  q[0] = firsts.ReadTruncatedBinary(span);
+  if (freq > 1) {
+    const uint32_t k = RiceParameter(span, q[0], freq);
+    for (uint32_t j = 1; j < freq; ++j) {
+      const uint64_t gap = (uint64_t{unary.ReadUnary()} << k) | low.Read(k);
+      const uint64_t next = uint64_t{q[j - 1]} + 1 + gap;
+      // Every position lies inside the doc's span; a damaged stream fails here.
+      if (next >= span) pos_->Corrupt("positions beyond the document's span");
+      q[j] = static_cast<uint32_t>(next);
+    }
   }
-  positions_ready_ = true;
+  if (q[0] >= span) pos_->Corrupt("positions beyond the document's span");
+  if (firsts.error() || unary.error() || low.error()) pos_->Corrupt("truncated positions group");
+  ++positions_decoded_;
+  positions_index_ = index_;
+  firsts_bit_ = firsts.bit_position();
+  unary_bit_ = unary.bit_position();
+  low_bit_ = low.bit_position();
 }
 
 const uint32_t* PostingsCursor::Positions() {
-  if (!positions_ready_) DecodePositions();
-  return positions_.data() + position_starts_[index_];
+  if (positions_index_ != index_) DecodeCurrentPositions();
+  return positions_.data();
 }
 
 uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {

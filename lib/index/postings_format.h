@@ -24,22 +24,37 @@
 //   The first gap of a block is counted from the last doc of the block before
 //   (or from -1 for the first block).
 //
-// .pos, per block of docs, the positions of all its docs in doc order: each
-// doc's first position, then the gaps between its positions minus one; the
-// values in chunks of 128, PFOR-compressed, the last partial chunk of the
-// block varint-coded.
+// .pos, per block of docs, the positions of its docs (a "group"). For a doc
+// whose position span in the field is S (stored in .lens) and with
+// frequency f: its first position in truncated binary over [0, S), then
+// each following position as the gap to the previous one minus one, Golomb-
+// Rice-coded with parameter RiceParameter(S, first, f). Both codes use what
+// the reader already knows (S, f) instead of storing a width: positions are
+// nearly uniform over a document, and this comes within a few percent of the
+// entropy of that model: on English Wikipedia 10.8 bits a position, against
+// 12.9 for PFOR over blocks of mixed documents.
+// The group keeps the three kinds of bits apart, each a bit stream
+// (codec/bit_stream.h) padded to a whole byte:
+//   varint bytes of the first-position stream, varint bytes of the unary
+//   stream, first positions (all docs), the unary parts of all gaps, the low
+//   bits of all gaps.
+// so that a phrase query can skip the documents of a block it does not need:
+// a skipped doc costs one first position and a popcount over its unary bits,
+// instead of decoding every gap.
 //
 // Offsets are u32, so a segment's .post and .pos data must end below 4 GiB:
 // the writer flushes in-memory segments at 3 GiB, and AddTerm refuses to go
 // past the limit.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "codec/block_codec.h"
+#include "codec/packed_ints.h"
 #include "index/impact.h"
 #include "store/checked_file.h"
 
@@ -59,6 +74,22 @@ enum class IndexOptions : uint8_t {
 inline bool HasFreqs(IndexOptions o) { return o != IndexOptions::kDocs; }
 inline bool HasPositions(IndexOptions o) { return o == IndexOptions::kPositions; }
 
+// The Rice parameter for the gaps of a doc's positions: log2 of 0.69 times
+// (S - first) / f, a stand-in for the mean gap (0.69 x mean is the optimum
+// for geometric gaps), from integers so that writer and reader agree on every
+// platform.
+// k = floor(log2((span - first) * 69 / (freq * 100))), or 0 below 2; the
+// largest k with b * 2^k <= a, found without a division (this runs for every
+// document a phrase query passes over).
+inline uint32_t RiceParameter(uint32_t span, uint32_t first, uint32_t freq) {
+  const uint64_t a = static_cast<uint64_t>(span - first) * 69;
+  const uint64_t b = static_cast<uint64_t>(freq) * 100;
+  if (a < 2 * b) return 0;
+  int k = std::bit_width(a) - std::bit_width(b);
+  if ((b << k) > a) --k;
+  return static_cast<uint32_t>(k);
+}
+
 // Where a term's postings are (from the term dictionary).
 struct TermInfo {
   uint32_t doc_freq = 0;
@@ -75,28 +106,30 @@ struct TermInfo {
 // Writes the postings of one field's terms, term after term.
 class PostingsWriter {
  public:
-  // `lengths[doc]` is the field's length in each document (for impacts);
-  // `pos` may be null when the field has no positions.
+  // `lengths[doc]` is the field's length in each document (for impacts),
+  // `spans[doc]` its position span (for positions); `pos` and `spans` may be
+  // null when the field has no positions.
   PostingsWriter(store::CheckedWriter* post, store::CheckedWriter* pos, IndexOptions options,
-                 const uint32_t* lengths, double average_length);
+                 const uint32_t* lengths, const uint32_t* spans, double average_length);
 
   // One term: `docs` strictly increasing, `freqs[i] >= 1`, `positions` the
   // concatenation of each doc's freqs[i] strictly increasing positions.
   TermInfo AddTerm(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions, uint32_t n);
 
  private:
-  void EncodePositions(const uint32_t* freqs, const uint32_t* positions, uint32_t n);
+  void EncodePositions(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions, uint32_t n);
 
   store::CheckedWriter* post_;
   store::CheckedWriter* pos_;
   IndexOptions options_;
   const uint32_t* lengths_;
+  const uint32_t* spans_;
   double average_length_;
   ImpactBuilder impacts_;
   std::string blocks_;     // the term's encoded blocks, written after its skip table
   std::string skip_;       // its skip table
   std::string pos_buffer_;
-  std::vector<uint32_t> scratch_;
+  std::string firsts_buffer_, unary_buffer_, low_buffer_;
 };
 
 // Reads the postings of one term. Cursors follow one protocol: doc() is the
@@ -107,9 +140,10 @@ class PostingsCursor {
   static constexpr uint32_t kNoMoreDocs = 0xFFFFFFFFu;
 
   PostingsCursor() = default;
-  // `post` and `pos` must outlive the cursor; `pos` may be null.
-  void Reset(const store::CheckedFile* post, const store::CheckedFile* pos, IndexOptions options,
-             const TermInfo& info, uint32_t max_doc);
+  // `post`, `pos` and `spans` must outlive the cursor; `pos` and `spans`
+  // may be null for a field without positions.
+  void Reset(const store::CheckedFile* post, const store::CheckedFile* pos, const codec::PackedReader* spans,
+             IndexOptions options, const TermInfo& info, uint32_t max_doc);
 
   uint32_t doc() const { return doc_; }
   uint32_t doc_freq() const { return doc_freq_; }
@@ -131,12 +165,16 @@ class PostingsCursor {
  private:
   void LoadBlock(uint32_t block);
   void DecodeFreqs();
-  void DecodePositions();
+  // Skips the positions of the block's docs before index_ and decodes those
+  // of index_ (positions are asked for in doc order).
+  void DecodeCurrentPositions();
+  void OpenPositionsGroup();
   uint32_t BlockLastDoc(uint32_t block) const;
   [[noreturn]] void Corrupt(const std::string& what) const;
 
   const store::CheckedFile* post_ = nullptr;
   const store::CheckedFile* pos_ = nullptr;
+  const codec::PackedReader* spans_ = nullptr;
   IndexOptions options_ = IndexOptions::kDocs;
   uint32_t max_doc_ = 0;
   uint32_t doc_freq_ = 0;
@@ -154,8 +192,16 @@ class PostingsCursor {
   uint32_t doc_ = kNoMoreDocs;
   const uint8_t* freqs_at_ = nullptr;  // undecoded frequencies of the block
   bool freqs_ready_ = false;
-  bool positions_ready_ = false;
-  uint64_t positions_at_ = 0;
+  uint64_t positions_at_ = 0;          // offset of the block's positions in .pos
+  uint32_t positions_decoded_ = 0;     // docs of the block passed (decoded or skipped)
+  // Where the next doc's bits are in the group's three streams.
+  const uint8_t* firsts_ = nullptr;
+  const uint8_t* unary_ = nullptr;
+  const uint8_t* low_ = nullptr;
+  uint64_t firsts_bit_ = 0;
+  uint64_t unary_bit_ = 0;
+  uint64_t low_bit_ = 0;
+  uint32_t positions_index_ = kNoMoreDocs;  // index_ whose positions are in positions_
 
   uint32_t shallow_block_ = 0;
   uint32_t shallow_last_doc_ = 0;
@@ -163,8 +209,7 @@ class PostingsCursor {
 
   alignas(64) uint32_t docs_[kPostingsBlock];
   alignas(64) uint32_t freqs_[kPostingsBlock];
-  std::vector<uint32_t> positions_;       // all positions of the block
-  std::vector<uint32_t> position_starts_; // per doc of the block, index into positions_
+  std::vector<uint32_t> positions_;  // positions of the current doc
 };
 
 }  // namespace loupe::index

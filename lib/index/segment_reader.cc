@@ -23,7 +23,7 @@ std::shared_ptr<const SegmentReader> SegmentReader::Open(const store::Directory&
   for (const auto& k : kinds) {
     const std::string name = SegmentFileName(entry.name, k.extension);
     auto file = std::make_unique<store::CheckedFile>(dir.Open(name), k.kind, kFormatVersion, r->info_.nonce,
-                                                     options.verify_checksums);
+                                                     options.verify_checksums, kMinFormatVersion);
     // The info file lists each file's size and checksum: a file swapped for
     // another one of the same segment is caught here.
     bool listed = false;
@@ -43,7 +43,7 @@ std::shared_ptr<const SegmentReader> SegmentReader::Open(const store::Directory&
   r->stored_ = std::make_unique<StoredFieldsReader>(r->File("docs"), r->info_.max_doc);
   if (entry.live_generation != 0) {
     r->live_file_ = LiveFileName(entry.name, entry.live_generation);
-    const store::CheckedFile live(dir.Open(r->live_file_), kLiveKind, kFormatVersion, r->info_.nonce, true);
+    const store::CheckedFile live(dir.Open(r->live_file_), kLiveKind, kFormatVersion, r->info_.nonce, true, kMinFormatVersion);
     r->live_ = LiveDocs::Read(live, r->info_.max_doc);
     if (r->live_->deleted() != entry.deleted) {
       live.Corrupt("has " + std::to_string(r->live_->deleted()) + " deletions, the commit says " +
@@ -69,7 +69,9 @@ IndexOptions SegmentReader::FieldOptions(uint32_t field_number) const {
 
 void SegmentReader::OpenPostings(uint32_t field_number, const TermInfo& info, PostingsCursor* cursor) const {
   const IndexOptions options = FieldOptions(field_number);
-  cursor->Reset(File("post"), HasPositions(options) ? File("pos") : nullptr, options, info, max_doc());
+  const bool positions = HasPositions(options);
+  cursor->Reset(File("post"), positions ? File("pos") : nullptr, positions ? lengths_->Spans(field_number) : nullptr,
+                options, info, max_doc());
 }
 
 std::optional<uint32_t> SegmentReader::FindLive(std::string_view id) const {

@@ -72,7 +72,7 @@ uint64_t CheckedWriter::Finish() {
 }
 
 CheckedFile::CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind, uint32_t max_version,
-                         uint64_t expected_nonce, bool verify_checksum)
+                         uint64_t expected_nonce, bool verify_checksum, uint32_t min_version)
     : file_(std::move(file)), data_(file_->data()) {
   if (data_.size() < kHeaderSize + kFooterSize) {
     Corrupt("file is truncated (" + std::to_string(data_.size()) + " bytes)");
@@ -84,6 +84,12 @@ CheckedFile::CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind
     Corrupt("expected a " + KindText(kind) + " file, found " + std::string(data_.substr(4, 4)));
   }
   version_ = LoadU32(data_.data() + 8);
+  if (version_ != 0 && version_ < min_version) {
+    throw UnsupportedFormatError(name() + ": format version " + std::to_string(version_) +
+                                 " was written by an older Loupe and is no longer read (this build reads versions " +
+                                 std::to_string(min_version) + " to " + std::to_string(max_version) +
+                                 "); rebuild the index");
+  }
   if (version_ == 0 || version_ > max_version) {
     throw UnsupportedFormatError(name() + ": format version " + std::to_string(version_) +
                                  " is not supported (this build reads up to version " +

@@ -18,7 +18,8 @@
 // All integers in Loupe files are little-endian. The reserved fields are
 // written as zero and not checked. A bad magic number or a version of 0 or
 // above the reader's is UnsupportedFormatError; anything else wrong is
-// CorruptionError.
+// CorruptionError. Readers also refuse versions older than the oldest they
+// still read (the min_version of CheckedFile).
 #pragma once
 
 #include <xxhash.h>
@@ -87,8 +88,10 @@ class CheckedWriter {
 // CorruptionError (or UnsupportedFormatError for a newer version) naming the file.
 class CheckedFile {
  public:
+  // Versions min_version..max_version are readable; older ones are refused
+  // (UnsupportedFormatError) as well as newer ones.
   CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind, uint32_t max_version,
-              uint64_t expected_nonce, bool verify_checksum);
+              uint64_t expected_nonce, bool verify_checksum, uint32_t min_version = 1);
 
   const std::string& name() const { return file_->name(); }
   uint32_t version() const { return version_; }

@@ -45,12 +45,22 @@ class PostingsFormatTest : public ::testing::Test {
   void Write(IndexOptions options, const std::vector<TermPostings>& terms, uint32_t max_doc) {
     dir_ = store::OpenFileSystemDirectory(tmp_.str(), false);
     lengths_.assign(max_doc, 0);
+    span_values_.assign(max_doc, 0);
     for (const auto& t : terms) {
-      for (size_t i = 0; i < t.docs.size(); ++i) lengths_[t.docs[i]] += t.freqs.empty() ? 1 : t.freqs[i];
+      size_t p = 0;
+      for (size_t i = 0; i < t.docs.size(); ++i) {
+        const uint32_t f = t.freqs.empty() ? 1 : t.freqs[i];
+        lengths_[t.docs[i]] += f;
+        if (!t.positions.empty()) span_values_[t.docs[i]] = std::max(span_values_[t.docs[i]], t.positions[p + f - 1] + 1);
+        p += f;
+      }
     }
+    packed_spans_.clear();
+    codec::AppendPacked(packed_spans_, span_values_.data(), max_doc, 32);
+    spans_ = codec::PackedReader(packed_spans_.data(), 32);
     store::CheckedWriter post(*dir_, "t.post", kPostingsKind, kFormatVersion, 7);
     store::CheckedWriter pos(*dir_, "t.pos", kPositionsKind, kFormatVersion, 7);
-    PostingsWriter writer(&post, &pos, options, lengths_.data(), 50.0);
+    PostingsWriter writer(&post, &pos, options, lengths_.data(), span_values_.data(), 50.0);
     infos_.clear();
     for (const auto& t : terms) {
       infos_.push_back(writer.AddTerm(t.docs.data(), t.freqs.empty() ? nullptr : t.freqs.data(),
@@ -65,6 +75,9 @@ class PostingsFormatTest : public ::testing::Test {
   testing::TempDir tmp_;
   std::unique_ptr<store::Directory> dir_;
   std::vector<uint32_t> lengths_;
+  std::vector<uint32_t> span_values_;
+  std::string packed_spans_;
+  codec::PackedReader spans_;
   std::vector<TermInfo> infos_;
   std::unique_ptr<store::CheckedFile> post_, pos_;
 };
@@ -80,7 +93,7 @@ TEST_F(PostingsFormatTest, EveryPostingReadsBack) {
   Write(IndexOptions::kPositions, terms, max_doc);
   PostingsCursor c;
   for (size_t t = 0; t < terms.size(); ++t) {
-    c.Reset(post_.get(), pos_.get(), IndexOptions::kPositions, infos_[t], max_doc);
+    c.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
     EXPECT_EQ(c.doc_freq(), terms[t].docs.size());
     size_t p = 0;
     for (size_t i = 0; i < terms[t].docs.size(); ++i) {
@@ -104,7 +117,7 @@ TEST_F(PostingsFormatTest, DocsOnlyAndAdvance) {
   for (size_t t = 0; t < terms.size(); ++t) {
     const auto& docs = terms[t].docs;
     for (int trial = 0; trial < 200; ++trial) {
-      c.Reset(post_.get(), nullptr, IndexOptions::kDocs, infos_[t], max_doc);
+      c.Reset(post_.get(), nullptr, nullptr, IndexOptions::kDocs, infos_[t], max_doc);
       uint32_t target = 0;
       while (true) {
         target += static_cast<uint32_t>(rng() % 3000);
@@ -134,8 +147,8 @@ TEST_F(PostingsFormatTest, ShallowAdvanceAndImpactsBoundEveryScore) {
     for (const auto& [k1, b] : {std::pair{0.9, 0.4}, std::pair{1.2, 0.75}, std::pair{2.0, 1.0}, std::pair{0.5, 0.0}}) {
       const double avg = 37.0;
       PostingsCursor c, shallow;
-      c.Reset(post_.get(), pos_.get(), IndexOptions::kPositions, infos_[t], max_doc);
-      shallow.Reset(post_.get(), pos_.get(), IndexOptions::kPositions, infos_[t], max_doc);
+      c.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
+      shallow.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
       const auto bound_of = [&](const uint8_t* raw) {
         const Impact im = DecodeImpact(raw);
         return std::max(bm25(im.a.freq, im.a.length, k1, b, avg), bm25(im.b.freq, im.b.length, k1, b, avg));
@@ -188,7 +201,7 @@ TEST_F(PostingsFormatTest, CorruptBlocksAreReportedNotCrashed) {
     const store::CheckedFile file(mem, kPostingsKind, kFormatVersion, 7, false);
     PostingsCursor c;
     try {
-      c.Reset(&file, pos_.get(), IndexOptions::kPositions, infos_[0], max_doc);
+      c.Reset(&file, pos_.get(), &spans_, IndexOptions::kPositions, infos_[0], max_doc);
       for (uint32_t d = c.doc(); d != PostingsCursor::kNoMoreDocs; d = c.Next()) {
         ASSERT_LT(d, max_doc);
         c.freq();

@@ -117,6 +117,13 @@ class TokenStream {
   bool Next();
   const Token& token() const noexcept;
 
+  // For callers that cache stems themselves (the indexer keeps one entry per
+  // distinct word): NextUnstemmed() is Next() without the stemming step, and
+  // Stem() applies it to such a term (valid until the next call).
+  bool NextUnstemmed();
+  std::string_view Stem(std::string_view term);
+  bool has_stemmer() const noexcept;
+
   // Position the next Reset() should start at to continue a multi-valued
   // field after this text (positions used so far plus trailing stop-word gaps).
   uint32_t next_position() const noexcept;

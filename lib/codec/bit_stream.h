@@ -1,0 +1,167 @@
+// Bit streams with the two codes Loupe's positions use:
+//
+//  * truncated binary: a value known to lie in [0, n) in floor(log2 n) or
+//    ceil(log2 n) bits — the optimal code for a uniform value;
+//  * unary (that many 0 bits, then a 1) and plain k-bit values: the two
+//    halves of a Golomb-Rice code with parameter k, value >> k and the low k
+//    bits, near-optimal for geometric values (Golomb, 1966; Rice, 1979);
+//    callers may keep the halves in separate streams.
+//
+// Bits are written least significant first, bytes in order.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace loupe::codec {
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* out) : out_(out) {}
+
+  void Write(uint64_t value, uint32_t bits) {  // bits <= 57
+    if (bits == 0) return;
+    buffer_ |= (value & ((uint64_t{1} << bits) - 1)) << filled_;
+    filled_ += bits;
+    while (filled_ >= 8) {
+      out_->push_back(static_cast<char>(buffer_ & 0xFF));
+      buffer_ >>= 8;
+      filled_ -= 8;
+    }
+  }
+
+  void WriteUnary(uint32_t zeros) {
+    while (zeros >= 32) {
+      Write(0, 32);
+      zeros -= 32;
+    }
+    Write(uint64_t{1} << zeros, zeros + 1);
+  }
+
+  // `value` < `n`.
+  void WriteTruncatedBinary(uint32_t value, uint32_t n) {
+    if (n <= 1) return;
+    const uint32_t bits = static_cast<uint32_t>(std::bit_width(n - 1));  // ceil(log2 n), up to 32
+    const uint64_t short_codes = (uint64_t{1} << bits) - n;              // values written with bits - 1
+    if (value < short_codes) {
+      Write(value, bits - 1);
+    } else {
+      // value + short_codes, written so that its top bits distinguish it
+      // from every short code (the reader reads bits - 1, then one more).
+      const uint64_t code = value + short_codes;
+      Write(code >> 1, bits - 1);
+      Write(code & 1, 1);
+    }
+  }
+
+  // Pads the last byte with zero bits.
+  void Flush() {
+    if (filled_ > 0) out_->push_back(static_cast<char>(buffer_ & 0xFF));
+    buffer_ = 0;
+    filled_ = 0;
+  }
+
+ private:
+  std::string* out_;
+  uint64_t buffer_ = 0;
+  uint32_t filled_ = 0;
+};
+
+// Reads a bit stream inside a buffer that stays readable for at least 8
+// bytes past the stream (Loupe's files end with a 16-byte footer), so every
+// read is one unaligned 64-bit load and a shift. Reading past `end` is not
+// prevented but detected: error() reports it, and callers check that once
+// per block.
+class BitReader {
+ public:
+  // [begin, end) is the stream; [end, end + 8) must be readable too.
+  BitReader(const uint8_t* begin, const uint8_t* end) : base_(begin), end_bits_(uint64_t(end - begin) * 8) {}
+
+  uint64_t Read(uint32_t bits) {  // bits <= 56
+    const uint64_t v = Peek() & ((uint64_t{1} << bits) - 1);
+    bit_ += bits;
+    return v;
+  }
+
+  uint32_t ReadUnary() {
+    uint32_t zeros = 0;
+    for (;;) {
+      const uint64_t window = Peek() | (uint64_t{1} << 56);  // at most 56 bits per step
+      const auto run = static_cast<uint32_t>(std::countr_zero(window));
+      if (run < 56) {
+        bit_ += run + 1;
+        return zeros + run;
+      }
+      zeros += 56;
+      bit_ += 56;
+      if (bit_ > end_bits_) return zeros;  // runs off the end: error() says so
+    }
+  }
+
+  uint32_t ReadTruncatedBinary(uint32_t n) {
+    if (n <= 1) return 0;
+    const uint32_t bits = static_cast<uint32_t>(std::bit_width(n - 1));
+    const uint64_t short_codes = (uint64_t{1} << bits) - n;
+    const uint64_t v = Read(bits - 1);
+    if (v < short_codes) return static_cast<uint32_t>(v);
+    return static_cast<uint32_t>(((v << 1) | Read(1)) - short_codes);
+  }
+
+  // Moves past the next `count` one bits (the ends of `count` unary codes)
+  // without decoding them: a popcount per 56 bits.
+  void SkipOnes(uint64_t count) {
+    while (count > 0) {
+      const uint64_t window = Peek() & ((uint64_t{1} << 56) - 1);
+      const uint64_t ones = PopCount(window);
+      if (ones < count) {
+        count -= ones;
+        bit_ += 56;
+        if (bit_ > end_bits_) return;  // runs off the end: error() says so
+        continue;
+      }
+      uint64_t w = window;
+      for (; count > 1; --count) w &= w - 1;  // clear the ones before the last one needed
+      bit_ += static_cast<uint64_t>(std::countr_zero(w)) + 1;
+      return;
+    }
+  }
+
+  void Skip(uint64_t bits) { bit_ += bits; }
+
+  // True if the reads went past the end of the stream.
+  bool error() const { return bit_ > end_bits_; }
+  uint64_t bit_position() const { return bit_; }
+  void set_bit_position(uint64_t bit) { bit_ = bit; }
+
+ private:
+  // Without a POPCNT instruction in the target, std::popcount becomes a call
+  // into libgcc; this inline SWAR count is several times faster than that.
+  static uint64_t PopCount(uint64_t x) {
+#if defined(__POPCNT__) || !defined(__x86_64__)
+    return static_cast<uint64_t>(std::popcount(x));
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (x * 0x0101010101010101ULL) >> 56;
+#endif
+  }
+
+  uint64_t Peek() const {
+    // Past the end (a damaged stream), keep reading the last readable word:
+    // harmless, and error() reports it.
+    const uint64_t byte = (bit_ <= end_bits_ ? bit_ : end_bits_) >> 3;
+    uint64_t word;
+    std::memcpy(&word, base_ + byte, 8);
+    return word >> (bit_ & 7);
+  }
+
+  const uint8_t* base_;
+  uint64_t end_bits_;
+  uint64_t bit_ = 0;
+};
+
+}  // namespace loupe::codec
