@@ -194,7 +194,7 @@ void TokenStream::Reset(std::string_view text, uint32_t first_position) {
 bool TokenStream::Next() { return impl_->Next(); }
 bool TokenStream::NextUnstemmed() { return impl_->Next(false); }
 std::string_view TokenStream::Stem(std::string_view term) {
-  return impl_->stemmer ? impl_->stemmer->Stem(term) : term;
+  return impl_->stemmer ? impl_->stemmer->StemUncached(term) : term;
 }
 bool TokenStream::has_stemmer() const noexcept { return impl_->stemmer.has_value(); }
 const Token& TokenStream::token() const noexcept { return impl_->token; }

@@ -47,6 +47,13 @@ Stemmer::Stemmer(const std::string& algorithm) : stemmer_(sb_stemmer_new(algorit
 
 Stemmer::~Stemmer() = default;
 
+std::string_view Stemmer::StemUncached(std::string_view word) {
+  const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+                                          static_cast<int>(word.size()));
+  if (stem == nullptr) throw std::bad_alloc();  // libstemmer's only failure
+  return {reinterpret_cast<const char*>(stem), static_cast<size_t>(sb_stemmer_length(stemmer_.get()))};
+}
+
 void Stemmer::ClearCache() {
   table_.assign(kInitialSlots, Entry{});
   arena_.clear();

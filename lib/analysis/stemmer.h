@@ -26,6 +26,9 @@ class Stemmer {
 
   // The stem of `word`; valid until the next call.
   std::string_view Stem(std::string_view word);
+  // The same without the cache, for callers that cache whole words
+  // themselves (the indexer): no memory is spent twice.
+  std::string_view StemUncached(std::string_view word);
 
   static bool IsKnownAlgorithm(const std::string& algorithm);
 

@@ -101,7 +101,28 @@ bool WordSegmenter::ScanWord(const Unit& first, Segment* out) {
   Unit last = first;
   uint32_t length = first.utf16_length;
   bool has_core = first.cls != C::kExtendNumLet;  // "___" alone is not a token
+  static const std::array<C, 128>& ascii = AsciiClasses();
   while (last.end < size_) {
+    // Fast path: ASCII letters and digits after a letter or digit always join
+    // (WB5, WB8, WB9, WB10), unless a combining mark follows them.
+    if (last.cls == C::kALetter || last.cls == C::kNumeric) {
+      uint32_t at = last.end;
+      while (at < size_ && length < max_length_ && text_[at] < 0x80 &&
+             (ascii[text_[at]] == C::kALetter || ascii[text_[at]] == C::kNumeric) &&
+             (at + 1 >= size_ || text_[at + 1] < 0x80)) {
+        last.cls = ascii[text_[at]];
+        ++at;
+        ++length;
+      }
+      if (at != last.end) {
+        last.start = at - 1;
+        last.end = at;
+        last.utf16_length = 1;
+        last.ends_with_zwj = last.has_emoji_style = false;
+        has_core = true;
+        if (at >= size_) break;
+      }
+    }
     const Unit next = ReadUnit(last.end);
     const C l = last.cls;
     const C r = next.cls;

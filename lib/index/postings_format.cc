@@ -24,9 +24,9 @@ void PostingsWriter::EncodePositions(const uint32_t* docs, const uint32_t* freqs
   const uint32_t* p = positions;
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t span = spans_[docs[i]];
-    firsts.WriteTruncatedBinary(p[0], span);
+    firsts.Write(p[0], FirstPositionBits(span));
     if (freqs[i] > 1) {
-      const uint32_t k = RiceParameter(span, p[0], freqs[i]);
+      const uint32_t k = RiceParameter(span, freqs[i]);
       for (uint32_t j = 1; j < freqs[i]; ++j) {
         const uint32_t gap = p[j] - p[j - 1] - 1;
         unary.WriteUnary(gap >> k);
@@ -266,8 +266,7 @@ void PostingsCursor::DecodeFreqs() {
   freqs_ready_ = true;
 }
 
-uint32_t PostingsCursor::Next() {
-  if (++index_ < block_len_) return doc_ = docs_[index_];
+uint32_t PostingsCursor::NextBlock() {
   if (block_ + 1 < num_blocks_) {
     LoadBlock(block_ + 1);
     return doc_;
@@ -276,19 +275,32 @@ uint32_t PostingsCursor::Next() {
   return doc_ = kNoMoreDocs;
 }
 
-uint32_t PostingsCursor::Advance(uint32_t target) {
-  if (doc_ >= target) return doc_;
-  if (target > docs_[block_len_ - 1]) {
-    uint32_t b = block_ + 1;
-    while (b < num_blocks_ && BlockLastDoc(b) < target) ++b;
-    if (b >= num_blocks_) {
+uint32_t PostingsCursor::AdvanceBlocks(uint32_t target) {
+  // Gallop over the skip entries, then binary search the last step.
+  uint32_t lo = block_ + 1, step = 1;
+  uint32_t hi = lo;
+  while (hi < num_blocks_ && BlockLastDoc(hi) < target) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  if (hi >= num_blocks_) {
+    hi = num_blocks_;
+    if (lo >= num_blocks_ || BlockLastDoc(num_blocks_ - 1) < target) {
       index_ = block_len_;
       return doc_ = kNoMoreDocs;
     }
-    LoadBlock(b);
   }
-  while (docs_[index_] < target) ++index_;
-  return doc_ = docs_[index_];
+  while (lo < hi) {  // the first block in [lo, hi] whose last doc >= target
+    const uint32_t mid = (lo + hi) / 2;
+    if (BlockLastDoc(mid) < target) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  LoadBlock(lo);
+  return doc_ = docs_[index_ = SearchBlock(target)];
 }
 
 uint32_t PostingsCursor::freq() {
@@ -324,27 +336,29 @@ void PostingsCursor::DecodeCurrentPositions() {
   firsts.set_bit_position(firsts_bit_);
   unary.set_bit_position(unary_bit_);
   low.set_bit_position(low_bit_);
-  // The docs in between: their first position (for the Rice parameter), a
-  // popcount over their unary bits, and a jump over their low bits.
-  uint64_t ones = 0;
+  // The docs in between, passed over: their sizes follow from their spans
+  // and frequencies, their unary parts from a popcount.
+  uint64_t ones = 0, first_bits = 0, low_bits = 0;
   for (; positions_decoded_ < index_; ++positions_decoded_) {
     const uint32_t d = positions_decoded_;
     const auto span = static_cast<uint32_t>(spans_->Get(docs_[d]));
-    const uint32_t first = firsts.ReadTruncatedBinary(span);
+    first_bits += FirstPositionBits(span);
     if (freqs_[d] > 1) {
       ones += freqs_[d] - 1;
-      low.Skip(uint64_t{freqs_[d] - 1} * RiceParameter(span, first, freqs_[d]));
+      low_bits += uint64_t{freqs_[d] - 1} * RiceParameter(span, freqs_[d]);
     }
   }
+  firsts.Skip(first_bits);
+  low.Skip(low_bits);
   unary.SkipOnes(ones);
   // The current doc.
   const auto span = static_cast<uint32_t>(spans_->Get(docs_[index_]));
   const uint32_t freq = freqs_[index_];
   positions_.resize(freq);
   uint32_t* q = positions_.data();
-  q[0] = firsts.ReadTruncatedBinary(span);
+  q[0] = static_cast<uint32_t>(firsts.Read(FirstPositionBits(span)));
   if (freq > 1) {
-    const uint32_t k = RiceParameter(span, q[0], freq);
+    const uint32_t k = RiceParameter(span, freq);
     for (uint32_t j = 1; j < freq; ++j) {
       const uint64_t gap = (uint64_t{unary.ReadUnary()} << k) | low.Read(k);
       const uint64_t next = uint64_t{q[j - 1]} + 1 + gap;

@@ -26,27 +26,28 @@
 //
 // .pos, per block of docs, the positions of its docs (a "group"). For a doc
 // whose position span in the field is S (stored in .lens) and with
-// frequency f: its first position in truncated binary over [0, S), then
-// each following position as the gap to the previous one minus one, Golomb-
-// Rice-coded with parameter RiceParameter(S, first, f). Both codes use what
-// the reader already knows (S, f) instead of storing a width: positions are
-// nearly uniform over a document, and this comes within a few percent of the
-// entropy of that model: on English Wikipedia 10.8 bits a position, against
-// 12.9 for PFOR over blocks of mixed documents.
+// frequency f: its first position in FirstPositionBits(S) bits, then each
+// following position as the gap to the previous one minus one, Golomb-Rice-
+// coded with parameter RiceParameter(S, f). Both widths come from what the
+// reader already knows (S, f) instead of being stored: positions are nearly
+// uniform over a document, and this comes within a few percent of the
+// entropy of that model: on English Wikipedia about 10.9 bits a position,
+// against 12.9 for PFOR over blocks of mixed documents.
 // The group keeps the three kinds of bits apart, each a bit stream
 // (codec/bit_stream.h) padded to a whole byte:
 //   varint bytes of the first-position stream, varint bytes of the unary
 //   stream, first positions (all docs), the unary parts of all gaps, the low
 //   bits of all gaps.
-// so that a phrase query can skip the documents of a block it does not need:
-// a skipped doc costs one first position and a popcount over its unary bits,
-// instead of decoding every gap.
+// so that a phrase query can pass over the documents of a block it does not
+// need without decoding them: their bit counts follow from S and f alone,
+// and their unary parts from a popcount.
 //
 // Offsets are u32, so a segment's .post and .pos data must end below 4 GiB:
 // the writer flushes in-memory segments at 3 GiB, and AddTerm refuses to go
 // past the limit.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -74,15 +75,17 @@ enum class IndexOptions : uint8_t {
 inline bool HasFreqs(IndexOptions o) { return o != IndexOptions::kDocs; }
 inline bool HasPositions(IndexOptions o) { return o == IndexOptions::kPositions; }
 
+// Bits of a doc's first position: enough for any value below its span S.
+inline uint32_t FirstPositionBits(uint32_t span) {
+  return span <= 1 ? 0 : static_cast<uint32_t>(std::bit_width(span - 1));
+}
+
 // The Rice parameter for the gaps of a doc's positions: log2 of 0.69 times
-// (S - first) / f, a stand-in for the mean gap (0.69 x mean is the optimum
-// for geometric gaps), from integers so that writer and reader agree on every
-// platform.
-// k = floor(log2((span - first) * 69 / (freq * 100))), or 0 below 2; the
-// largest k with b * 2^k <= a, found without a division (this runs for every
-// document a phrase query passes over).
-inline uint32_t RiceParameter(uint32_t span, uint32_t first, uint32_t freq) {
-  const uint64_t a = static_cast<uint64_t>(span - first) * 69;
+// S / f, the mean gap of f positions spread over S (0.69 x mean is the
+// optimum for geometric gaps); the largest k with f * 100 * 2^k <= S * 69,
+// 0 below 2, in integers so that writer and reader agree on every platform.
+inline uint32_t RiceParameter(uint32_t span, uint32_t freq) {
+  const uint64_t a = static_cast<uint64_t>(span) * 69;
   const uint64_t b = static_cast<uint64_t>(freq) * 100;
   if (a < 2 * b) return 0;
   int k = std::bit_width(a) - std::bit_width(b);
@@ -147,9 +150,16 @@ class PostingsCursor {
 
   uint32_t doc() const { return doc_; }
   uint32_t doc_freq() const { return doc_freq_; }
-  uint32_t Next();
+  uint32_t Next() {
+    if (++index_ < block_len_) return doc_ = docs_[index_];
+    return NextBlock();
+  }
   // Moves to the first doc >= target (never backwards).
-  uint32_t Advance(uint32_t target);
+  uint32_t Advance(uint32_t target) {
+    if (doc_ >= target) return doc_;
+    if (target > docs_[block_len_ - 1]) return AdvanceBlocks(target);
+    return doc_ = docs_[index_ = SearchBlock(target)];
+  }
   uint32_t freq();
   // Positions of the current doc (freq() of them), valid until the cursor moves.
   const uint32_t* Positions();
@@ -164,6 +174,26 @@ class PostingsCursor {
 
  private:
   void LoadBlock(uint32_t block);
+  uint32_t NextBlock();
+  uint32_t AdvanceBlocks(uint32_t target);
+  // The index of the first doc >= target in the loaded block, from index_
+  // (the block's last doc is >= target): a short scan, then a binary search.
+  uint32_t SearchBlock(uint32_t target) const {
+    uint32_t i = index_;
+    for (const uint32_t stop = std::min(i + 8, block_len_); i < stop; ++i) {
+      if (docs_[i] >= target) return i;
+    }
+    uint32_t lo = i, hi = block_len_ - 1;  // docs_[hi] >= target
+    while (lo < hi) {
+      const uint32_t mid = (lo + hi) / 2;
+      if (docs_[mid] < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
   void DecodeFreqs();
   // Skips the positions of the block's docs before index_ and decodes those
   // of index_ (positions are asked for in doc order).

@@ -104,6 +104,7 @@ class JsonlReader : public DocumentReader {
   uint64_t line() const override { return line_; }
   uint64_t bytes_done() const override { return in_->file_bytes_read(); }
   std::optional<uint64_t> bytes_total() const override { return in_->file_size(); }
+  size_t memory_bytes() const override { return in_->memory_bytes() + buffer_.capacity(); }
 
  private:
   Document Parse(std::string_view record) {
@@ -216,6 +217,7 @@ class TextFolderReader : public DocumentReader {
   uint64_t line() const override { return 1; }
   uint64_t bytes_done() const override { return done_; }
   std::optional<uint64_t> bytes_total() const override { return total_; }
+  size_t memory_bytes() const override { return 0; }
 
  private:
   fs::path root_;

@@ -30,6 +30,8 @@ class DocumentReader {
   // compressed files these count compressed bytes).
   virtual uint64_t bytes_done() const = 0;
   virtual std::optional<uint64_t> bytes_total() const = 0;
+  // Memory the reader holds (buffers, decompressor), for memory budgets.
+  virtual size_t memory_bytes() const = 0;
 };
 
 // Opens a JSON Lines file (any name; "-" for standard input) or a folder of

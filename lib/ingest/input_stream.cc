@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
+#include <algorithm>
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
@@ -114,9 +116,12 @@ class ZstdStream : public InputStream {
     return out.pos;
   }
   uint64_t file_bytes_read() const override { return source_->bytes_read(); }
+  size_t memory_bytes() const override { return std::max<size_t>(ZSTD_sizeof_DCtx(dctx_), window_); }
+  void set_window(size_t window) { window_ = window; }
 
  private:
   std::unique_ptr<FileSource> source_;
+  size_t window_ = 0;
   ZSTD_DCtx* dctx_;
   std::vector<char> in_buffer_;
   ZSTD_inBuffer in_{nullptr, 0, 0};
@@ -178,10 +183,17 @@ std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
     if (S_ISDIR(st.st_mode)) throw IoError(path + ": is a directory");
     if (S_ISREG(st.st_mode)) size = static_cast<uint64_t>(st.st_size);
   }
-  const std::string magic = source->Peek(4);
+  const std::string magic = source->Peek(ZSTD_FRAMEHEADERSIZE_MAX);
   std::unique_ptr<InputStream> stream;
-  if (magic.size() == 4 && std::memcmp(magic.data(), "\x28\xB5\x2F\xFD", 4) == 0) {
-    stream = std::make_unique<ZstdStream>(std::move(source));
+  if (magic.size() >= 4 && std::memcmp(magic.data(), "\x28\xB5\x2F\xFD", 4) == 0) {
+    // The window the decoder will allocate, known from the frame header, so
+    // the indexer can count it against its memory budget.
+    ZSTD_frameHeader header{};
+    size_t window = 0;
+    if (ZSTD_getFrameHeader(&header, magic.data(), magic.size()) == 0) window = header.windowSize;
+    auto zstd = std::make_unique<ZstdStream>(std::move(source));
+    zstd->set_window(window);
+    stream = std::move(zstd);
   } else if (magic.size() >= 2 && static_cast<unsigned char>(magic[0]) == 0x1F &&
              static_cast<unsigned char>(magic[1]) == 0x8B) {
     stream = std::make_unique<GzipStream>(std::move(source));

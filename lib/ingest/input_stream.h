@@ -26,6 +26,8 @@ class InputStream {
   std::optional<uint64_t> file_size() const { return file_size_; }
   // Bytes consumed from the underlying file so far (compressed), for progress.
   virtual uint64_t file_bytes_read() const = 0;
+  // Memory the decompressor holds (a zstd window can be 128 MiB or more).
+  virtual size_t memory_bytes() const { return 0; }
 
  protected:
   std::string name_;

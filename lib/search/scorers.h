@@ -92,15 +92,22 @@ class TermScorer final : public Scorer {
   uint32_t Next() override { return doc_ = cursor_.Next(); }
   uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
   float Score() override { return bm25_.Score(static_cast<float>(cursor_.freq()), doc_); }
+  // The block bound is computed once per block and kept while targets stay
+  // inside it: pruning asks for it at every pivot.
   uint32_t ShallowAdvance(uint32_t target) override {
+    if (target >= shallow_start_ && target <= shallow_end_ && shallow_end_ != kNoMoreDocs) return shallow_end_;
+    shallow_start_ = target;
     shallow_end_ = cursor_.ShallowAdvance(target);
+    if (shallow_end_ == kNoMoreDocs) {
+      block_max_ = 0;
+    } else if (cursor_.doc_freq() == 1) {
+      block_max_ = max_score_;
+    } else {
+      block_max_ = bm25_.Bound(index::DecodeImpact(cursor_.shallow_impact()));
+    }
     return shallow_end_;
   }
-  float BlockMaxScore() override {
-    if (shallow_end_ == kNoMoreDocs) return 0;
-    if (cursor_.doc_freq() == 1) return max_score_;
-    return bm25_.Bound(index::DecodeImpact(cursor_.shallow_impact()));
-  }
+  float BlockMaxScore() override { return block_max_; }
   uint64_t cost() const override { return cursor_.doc_freq(); }
   index::PostingsCursor& cursor() { return cursor_; }
   const Bm25& bm25() const { return bm25_; }
@@ -108,7 +115,9 @@ class TermScorer final : public Scorer {
  private:
   index::PostingsCursor cursor_;
   Bm25 bm25_;
+  uint32_t shallow_start_ = 1;  // empty until the first ShallowAdvance
   uint32_t shallow_end_ = 0;
+  float block_max_ = 0;
 };
 
 // All documents match all required scorers. Children in query order.

@@ -260,34 +260,45 @@ class Exclusion {
   std::unique_ptr<Scorer> scorer_;
 };
 
-// Block-max WAND over the children of a top-level disjunction. `excluded`
-// (may be null) removes documents.
-void BlockMaxWand(std::vector<std::unique_ptr<Scorer>>& children, Exclusion* excluded, const SegmentReader& seg,
-                  uint32_t segment, search::TopK& top) {
+// Block-max WAND over the children of a top-level disjunction, in query
+// order; `excluded` (may be null) removes documents. A template so that the
+// common case, all children term scorers, runs without virtual calls.
+template <typename S>
+void BlockMaxWand(const std::vector<S*>& children, Exclusion* excluded, const SegmentReader& seg, uint32_t segment,
+                  search::TopK& top) {
   struct Entry {
-    Scorer* scorer;
-    size_t order;  // position in the query, for the canonical sum
+    S* scorer;
+    uint32_t doc;
+    uint32_t order;  // position in the query, for the canonical sum
+    float max;
   };
   std::vector<Entry> live;
   for (size_t i = 0; i < children.size(); ++i) {
-    if (children[i]->doc() != kNoMoreDocs) live.push_back({children[i].get(), i});
+    if (children[i]->doc() != kNoMoreDocs) {
+      live.push_back({children[i], children[i]->doc(), static_cast<uint32_t>(i), children[i]->max_score()});
+    }
   }
-  std::vector<float> contribution(children.size(), 0);
-  std::vector<uint8_t> present(children.size(), 0);
-  const auto by_doc = [](const Entry& a, const Entry& b) { return a.scorer->doc() < b.scorer->doc(); };
-  std::sort(live.begin(), live.end(), by_doc);
+  std::vector<std::pair<uint32_t, float>> scored;  // (order, score) of the pivot document
+  const auto sort_by_doc = [&] {
+    std::erase_if(live, [](const Entry& e) { return e.doc == kNoMoreDocs; });
+    // Few cursors, nearly sorted: insertion sort.
+    for (size_t i = 1; i < live.size(); ++i) {
+      for (size_t j = i; j > 0 && live[j].doc < live[j - 1].doc; --j) std::swap(live[j], live[j - 1]);
+    }
+  };
+  sort_by_doc();
   while (!live.empty()) {
     const float threshold = top.threshold();
     // Pivot: the first cursor at which the summed maxima reach the threshold.
     size_t pivot = 0;
     float upper = 0;
     for (; pivot < live.size(); ++pivot) {
-      upper += live[pivot].scorer->max_score();
+      upper += live[pivot].max;
       if (upper >= threshold) break;
     }
     if (pivot == live.size()) return;
-    const uint32_t pivot_doc = live[pivot].scorer->doc();
-    while (pivot + 1 < live.size() && live[pivot + 1].scorer->doc() == pivot_doc) ++pivot;
+    const uint32_t pivot_doc = live[pivot].doc;
+    while (pivot + 1 < live.size() && live[pivot + 1].doc == pivot_doc) ++pivot;
     if (top.full()) {
       float block_upper = 0;
       uint32_t block_end = kNoMoreDocs;
@@ -298,38 +309,33 @@ void BlockMaxWand(std::vector<std::unique_ptr<Scorer>>& children, Exclusion* exc
       if (block_upper < threshold) {
         // Nothing up to the end of these blocks can enter: move past them.
         uint32_t next = block_end == kNoMoreDocs ? kNoMoreDocs : block_end + 1;
-        if (pivot + 1 < live.size()) next = std::min(next, live[pivot + 1].scorer->doc());
+        if (pivot + 1 < live.size()) next = std::min(next, live[pivot + 1].doc);
         if (next <= pivot_doc) next = pivot_doc + 1;
         for (size_t i = 0; i <= pivot; ++i) {
-          if (live[i].scorer->doc() < next) live[i].scorer->Advance(next);
+          if (live[i].doc < next) live[i].doc = next == kNoMoreDocs ? kNoMoreDocs : live[i].scorer->Advance(next);
         }
-        goto resort;
+        sort_by_doc();
+        continue;
       }
     }
-    if (live[0].scorer->doc() == pivot_doc) {
-      // Every cursor up to the pivot is on the pivot document: score it.
+    if (live[0].doc == pivot_doc) {
+      // Every cursor up to the pivot is on the pivot document: score it,
+      // summing in query order.
+      scored.clear();
+      for (size_t i = 0; i <= pivot; ++i) scored.emplace_back(live[i].order, live[i].scorer->Score());
+      for (size_t i = 1; i < scored.size(); ++i) {
+        for (size_t j = i; j > 0 && scored[j].first < scored[j - 1].first; --j) std::swap(scored[j], scored[j - 1]);
+      }
       float score = 0;
-      std::fill(present.begin(), present.end(), 0);
-      for (size_t i = 0; i <= pivot; ++i) {
-        contribution[live[i].order] = live[i].scorer->Score();
-        present[live[i].order] = 1;
-      }
-      for (size_t i = 0; i < children.size(); ++i) {
-        if (present[i]) score += contribution[i];
-      }
+      for (const auto& [order, value] : scored) score += value;
       if (seg.IsLive(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
         top.Offer(score, segment, pivot_doc);
       }
-      for (size_t i = 0; i <= pivot; ++i) live[i].scorer->Next();
+      for (size_t i = 0; i <= pivot; ++i) live[i].doc = live[i].scorer->Next();
     } else {
-      for (size_t i = 0; i < pivot && live[i].scorer->doc() < pivot_doc; ++i) live[i].scorer->Advance(pivot_doc);
+      for (size_t i = 0; i < pivot && live[i].doc < pivot_doc; ++i) live[i].doc = live[i].scorer->Advance(pivot_doc);
     }
-  resort:
-    std::erase_if(live, [](const Entry& e) { return e.scorer->doc() == kNoMoreDocs; });
-    // Few cursors, nearly sorted: insertion sort.
-    for (size_t i = 1; i < live.size(); ++i) {
-      for (size_t j = i; j > 0 && live[j].scorer->doc() < live[j - 1].scorer->doc(); --j) std::swap(live[j], live[j - 1]);
-    }
+    sort_by_doc();
   }
 }
 
@@ -453,7 +459,17 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
                                                     ? std::move(excluded[0])
                                                     : std::make_unique<search::DisjunctionScorer>(std::move(excluded)));
       }
-      BlockMaxWand(children, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+      std::vector<search::TermScorer*> terms;
+      for (auto& c : children) {
+        if (auto* t = dynamic_cast<search::TermScorer*>(c.get())) terms.push_back(t);
+      }
+      if (terms.size() == children.size()) {
+        BlockMaxWand(terms, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+      } else {
+        std::vector<Scorer*> any;
+        for (auto& c : children) any.push_back(c.get());
+        BlockMaxWand(any, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+      }
       continue;
     }
     std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
@@ -476,16 +492,75 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
   return results;
 }
 
+namespace {
+
+// Counts the documents having every term, straight over the postings: no
+// scores, no frequencies, no virtual calls (the common counting query).
+uint64_t CountConjunction(std::vector<index::PostingsCursor>& cursors, const SegmentReader& seg) {
+  std::sort(cursors.begin(), cursors.end(), [](const auto& a, const auto& b) { return a.doc_freq() < b.doc_freq(); });
+  index::PostingsCursor& lead = cursors[0];
+  if (cursors.size() == 1 && seg.live_docs() == nullptr) return lead.doc_freq();
+  uint64_t count = 0;
+  uint32_t doc = lead.doc();
+  while (doc != kNoMoreDocs) {
+    bool aligned = true;
+    for (size_t i = 1; i < cursors.size(); ++i) {
+      const uint32_t d = cursors[i].Advance(doc);
+      if (d > doc) {
+        doc = lead.Advance(d);
+        aligned = false;
+        break;
+      }
+    }
+    if (!aligned) continue;
+    count += seg.IsLive(doc);
+    doc = lead.Next();
+  }
+  return count;
+}
+
+// The terms of a query made only of required terms of one field, if it is one.
+bool RequiredTerms(const Query& q, std::string* field, std::vector<std::string>* terms) {
+  if (q.kind() == Query::Kind::kTerm) {
+    if (!field->empty() && *field != q.field()) return false;
+    *field = q.field();
+    terms->push_back(q.term());
+    return true;
+  }
+  if (q.kind() != Query::Kind::kBoolean) return false;
+  for (const Query::Clause& c : q.clauses()) {
+    if (c.occur != Query::Occur::kMust || !RequiredTerms(*c.query, field, terms)) return false;
+  }
+  return !terms->empty();
+}
+
+}  // namespace
+
 uint64_t Searcher::Count(const Query& query) const {
   SearchOptions options;
   Prepared prepared(*impl_, options);
   uint64_t count = 0;
   const auto& segments = impl_->reader->segments;
+  std::string field;
+  std::vector<std::string> terms;
+  const bool conjunction = RequiredTerms(query, &field, &terms);
   for (size_t s = 0; s < segments.size(); ++s) {
-    BuildContext ctx{prepared, s, *segments[s]};
+    const SegmentReader& seg = *segments[s];
+    if (conjunction) {
+      const uint32_t number = impl_->Field(field).number;
+      std::vector<index::PostingsCursor> cursors(terms.size());
+      bool all = true;
+      for (size_t i = 0; i < terms.size() && all; ++i) {
+        index::TermInfo info;
+        all = seg.terms().Lookup(number, terms[i], &info);
+        if (all) seg.OpenPostings(number, info, &cursors[i]);
+      }
+      if (all) count += CountConjunction(cursors, seg);
+      continue;
+    }
+    BuildContext ctx{prepared, s, seg};
     std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
     if (!scorer) continue;
-    const SegmentReader& seg = *segments[s];
     if (seg.live_docs() == nullptr) {
       for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++count;
     } else {

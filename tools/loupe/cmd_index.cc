@@ -4,6 +4,7 @@
 // documents through one IndexWriter. One commit at the end: with
 // --on-error fail (the default) a bad record stops the run before anything of
 // it is committed.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -207,7 +208,8 @@ int RunIndex(const std::vector<std::string>& args) {
        "NAME=SRC[,SRC...]: an indexed text field made of these input fields (repeatable; "
        "default: title and body as separate fields)")
       ("threads", po::value<int>()->default_value(1), "indexing threads")
-      ("ram-budget", po::value<size_t>()->default_value(256), "MiB of memory for in-memory segments")
+      ("ram-budget", po::value<size_t>()->default_value(256),
+       "MiB of memory for the run: in-memory segments get what reading and compressing do not need")
       ("on-error", po::value<std::string>()->default_value("fail"),
        "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
@@ -231,7 +233,6 @@ int RunIndex(const std::vector<std::string>& args) {
 
   IndexWriterOptions writer_options;
   writer_options.create = vm.count("create") > 0;
-  writer_options.ram_budget_bytes = ram_mib << 20;
   if (vm.count("analyzer") || vm.count("field")) {
     const std::string analyzer = vm.count("analyzer") ? vm["analyzer"].as<std::string>() : "english";
     try {
@@ -247,10 +248,20 @@ int RunIndex(const std::vector<std::string>& args) {
   // Open every input first, so a missing file fails before any work.
   std::vector<std::unique_ptr<ingest::DocumentReader>> readers;
   uint64_t total_file_bytes = 0;
+  size_t reader_memory = 0;  // inputs are read one at a time
   for (const std::string& input : inputs) {
     readers.push_back(ingest::OpenDocuments(input));
     total_file_bytes += readers.back()->bytes_total().value_or(0);
+    reader_memory = std::max(reader_memory, readers.back()->memory_bytes());
   }
+  // The budget covers the whole run: in-memory segments get what reading
+  // (a zstd window can be 128 MiB), parsing and compressing do not need.
+  constexpr size_t kFixedOverhead = size_t{16} << 20;
+  constexpr size_t kSmallestSegmentBudget = size_t{16} << 20;
+  const size_t budget = ram_mib << 20;
+  writer_options.ram_budget_bytes =
+      budget > reader_memory + kFixedOverhead + kSmallestSegmentBudget ? budget - reader_memory - kFixedOverhead
+                                                                       : kSmallestSegmentBudget;
 
   auto writer = IndexWriter::Open(dir, writer_options);
   const Schema& schema = writer->schema();

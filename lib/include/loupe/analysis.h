@@ -119,7 +119,7 @@ class TokenStream {
 
   // For callers that cache stems themselves (the indexer keeps one entry per
   // distinct word): NextUnstemmed() is Next() without the stemming step, and
-  // Stem() applies it to such a term (valid until the next call).
+  // Stem() applies it to such a term, uncached (valid until the next call).
   bool NextUnstemmed();
   std::string_view Stem(std::string_view term);
   bool has_stemmer() const noexcept;

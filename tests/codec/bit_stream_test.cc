@@ -1,0 +1,106 @@
+#include "codec/bit_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace loupe::codec {
+namespace {
+
+// Streams are read with 8 readable bytes past their end (Loupe's footer).
+std::string Padded(std::string s) { return s + std::string(8, '\0'); }
+
+TEST(BitStream, TruncatedBinaryRoundTripsEveryValueOfSmallRanges) {
+  for (uint32_t n = 1; n <= 300; ++n) {
+    std::string out;
+    BitWriter w(&out);
+    for (uint32_t v = 0; v < n; ++v) w.WriteTruncatedBinary(v, n);
+    w.Flush();
+    const std::string bytes = Padded(out);
+    BitReader r(reinterpret_cast<const uint8_t*>(bytes.data()), reinterpret_cast<const uint8_t*>(bytes.data()) + out.size());
+    for (uint32_t v = 0; v < n; ++v) ASSERT_EQ(r.ReadTruncatedBinary(n), v) << "n " << n;
+    EXPECT_FALSE(r.error());
+    // Optimal: floor(log2 n) or ceil(log2 n) bits per value.
+    if (n > 1) {
+      EXPECT_LE(r.bit_position(), uint64_t{n} * std::bit_width(n - 1));
+    }
+  }
+}
+
+TEST(BitStream, TruncatedBinaryAtTheTopOfThe32BitRange) {
+  const uint32_t ranges[] = {0x7FFFFFFFu, 0x80000000u, 0x80000001u, 0xFFFFFFFFu};
+  for (uint32_t n : ranges) {
+    std::string out;
+    BitWriter w(&out);
+    const uint32_t values[] = {0, 1, n / 2, n - 2, n - 1};
+    for (uint32_t v : values) w.WriteTruncatedBinary(v, n);
+    w.Flush();
+    const std::string bytes = Padded(out);
+    BitReader r(reinterpret_cast<const uint8_t*>(bytes.data()), reinterpret_cast<const uint8_t*>(bytes.data()) + out.size());
+    for (uint32_t v : values) ASSERT_EQ(r.ReadTruncatedBinary(n), v) << n;
+  }
+}
+
+TEST(BitStream, UnaryAndPlainBitsInSeparateStreamsRoundTrip) {
+  std::mt19937_64 rng(20261128);
+  std::string unary_bytes, low_bytes;
+  BitWriter unary(&unary_bytes), low(&low_bytes);
+  std::vector<std::pair<uint32_t, uint32_t>> values;  // (value, k)
+  for (int i = 0; i < 100000; ++i) {
+    const uint32_t k = static_cast<uint32_t>(rng() % 20);
+    const uint32_t v = static_cast<uint32_t>(rng() % (i % 100 == 0 ? 1u << 30 : (8u << k)));  // some long unary runs
+    values.emplace_back(v, k);
+    unary.WriteUnary(v >> k);
+    low.Write(v, k);
+  }
+  unary.Flush();
+  low.Flush();
+  const std::string u = Padded(unary_bytes), l = Padded(low_bytes);
+  BitReader ru(reinterpret_cast<const uint8_t*>(u.data()), reinterpret_cast<const uint8_t*>(u.data()) + unary_bytes.size());
+  BitReader rl(reinterpret_cast<const uint8_t*>(l.data()), reinterpret_cast<const uint8_t*>(l.data()) + low_bytes.size());
+  for (const auto& [v, k] : values) {
+    const uint64_t got = (uint64_t{ru.ReadUnary()} << k) | rl.Read(k);
+    ASSERT_EQ(got, v);
+  }
+  EXPECT_FALSE(ru.error());
+  EXPECT_FALSE(rl.error());
+}
+
+TEST(BitStream, SkipOnesLandsWhereDecodingWould) {
+  std::mt19937_64 rng(7);
+  std::string bytes;
+  BitWriter w(&bytes);
+  std::vector<uint32_t> runs;
+  for (int i = 0; i < 20000; ++i) {
+    runs.push_back(static_cast<uint32_t>(rng() % (i % 50 == 0 ? 300 : 4)));
+    w.WriteUnary(runs.back());
+  }
+  w.Flush();
+  const std::string padded = Padded(bytes);
+  const auto* begin = reinterpret_cast<const uint8_t*>(padded.data());
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t from = rng() % runs.size();
+    const size_t count = rng() % std::min<size_t>(runs.size() - from, 500);
+    BitReader decode(begin, begin + bytes.size()), skip(begin, begin + bytes.size());
+    for (size_t i = 0; i < from; ++i) decode.ReadUnary();
+    skip.set_bit_position(decode.bit_position());
+    for (size_t i = 0; i < count; ++i) decode.ReadUnary();
+    skip.SkipOnes(count);
+    ASSERT_EQ(skip.bit_position(), decode.bit_position()) << from << " + " << count;
+  }
+}
+
+TEST(BitStream, ReadingPastTheEndIsReportedNotCrashed) {
+  std::string bytes(4, '\0');  // 32 zero bits: an unterminated unary code
+  const std::string padded = Padded(bytes);
+  BitReader r(reinterpret_cast<const uint8_t*>(padded.data()), reinterpret_cast<const uint8_t*>(padded.data()) + 4);
+  r.ReadUnary();
+  EXPECT_TRUE(r.error());
+  BitReader s(reinterpret_cast<const uint8_t*>(padded.data()), reinterpret_cast<const uint8_t*>(padded.data()) + 4);
+  s.SkipOnes(1000);
+  EXPECT_TRUE(s.error());
+}
+
+}  // namespace
+}  // namespace loupe::codec
