@@ -8,6 +8,10 @@
 namespace loupe {
 namespace index {
 
+bool IsLoupeFileName(const std::string& name) {
+  return name == kLockFileName || name.starts_with("seg_") || name.starts_with(kManifestPrefix);
+}
+
 std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options) {
   auto impl = std::make_unique<IndexReader::Impl>();
   impl->path = path;

@@ -6,9 +6,8 @@
 #include <cstring>
 #include <numeric>
 
-#include "index/doc_ids.h"
-#include "index/field_lengths.h"
 #include "index/format.h"
+#include "index/segment_writer.h"
 #include "index/postings_format.h"
 #include "index/stored_fields.h"
 #include "index/string_table.h"
@@ -80,8 +79,7 @@ class MemorySegment::FieldInverter {
   const std::vector<uint32_t>& spans() const { return spans_; }
 
   // Writes the field's terms in byte order; returns its statistics.
-  FieldStats Write(uint32_t field_number, TermDictionaryWriter& dict, store::CheckedWriter* post,
-                   store::CheckedWriter* pos) {
+  FieldStats Write(uint32_t field_number, SegmentWriter& out) {
     FieldStats stats;
     stats.number = field_number;
     stats.options = IndexOptions::kPositions;
@@ -92,36 +90,32 @@ class MemorySegment::FieldInverter {
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return terms_.Get(a) < terms_.Get(b); });
     const double average = lengths_.empty() ? 1.0 : static_cast<double>(sum_length_) / lengths_.size();
-    PostingsWriter writer(post, pos, IndexOptions::kPositions, lengths_.data(), spans_.data(), average);
+    PostingsWriter writer = out.Postings(IndexOptions::kPositions, lengths_.data(), spans_.data(), average);
+    TermDictionaryWriter& dict = out.dictionary();
     dict.StartField(field_number, IndexOptions::kPositions);
-    std::vector<uint32_t> docs, freqs, positions;
+    std::vector<uint32_t> positions;
     for (uint32_t id : order) {
       const TermState& s = states_[id];
-      docs.clear();
-      freqs.clear();
-      positions.clear();
+      writer.StartTerm();
       ByteSlicePool::Reader r(pool_, s.stream);
       uint32_t doc = r.ReadVarint();
       for (;;) {
-        docs.push_back(doc);
+        positions.clear();
         uint32_t position = r.ReadVarint() - 1;
         positions.push_back(position);
-        uint32_t freq = 1;
         while (!r.done()) {
           const uint32_t v = r.ReadVarint();
           if (v == 0) break;
           position += v;
           positions.push_back(position);
-          ++freq;
         }
-        freqs.push_back(freq);
+        writer.AddDoc(doc, static_cast<uint32_t>(positions.size()), positions.data());
+        stats.postings += 1;
+        stats.positions += positions.size();
         if (r.done()) break;
         doc += r.ReadVarint();
       }
-      dict.Add(terms_.Get(id), writer.AddTerm(docs.data(), freqs.data(), positions.data(),
-                                        static_cast<uint32_t>(docs.size())));
-      stats.postings += docs.size();
-      stats.positions += positions.size();
+      dict.Add(terms_.Get(id), writer.FinishTerm());
     }
     dict.FinishField();
     return stats;
@@ -167,18 +161,14 @@ void ValidateDocument(const Document& doc, const Schema& schema) {
 }
 
 MemorySegment::MemorySegment(const Schema& schema, store::Directory& dir, std::string name, uint64_t nonce)
-    : schema_(schema), dir_(dir), name_(std::move(name)), nonce_(nonce) {
+    : schema_(schema), out_(std::make_unique<SegmentWriter>(dir, std::move(name), nonce)) {
   for (const TextField& f : schema_.text_fields) {
     fields_.push_back(std::make_unique<FieldInverter>(pool_));
     streams_.emplace_back(f.MakeAnalyzer());
   }
-  stored_ = std::make_unique<StoredFieldsWriter>(std::make_unique<store::CheckedWriter>(
-      dir_, SegmentFileName(name_, "docs"), kStoredKind, kFormatVersion, nonce_));
 }
 
-MemorySegment::~MemorySegment() {
-  if (!done_) Abandon();
-}
+MemorySegment::~MemorySegment() = default;
 
 uint32_t MemorySegment::Add(const Document& doc) {
   const uint32_t number = doc_count();
@@ -211,7 +201,7 @@ uint32_t MemorySegment::Add(const Document& doc) {
     }
     inverter.EndDocument(length, span);
   }
-  stored_->Add(doc);
+  out_->stored().Add(doc);
   ids_ += doc.id;
   id_offsets_.push_back(ids_.size());
   approximate_memory_.store(memory_bytes(), std::memory_order_relaxed);
@@ -219,31 +209,14 @@ uint32_t MemorySegment::Add(const Document& doc) {
 }
 
 size_t MemorySegment::memory_bytes() const {
-  size_t total = pool_.memory_bytes() + ids_.capacity() + id_offsets_.capacity() * 8 + stored_->memory_bytes();
+  size_t total = pool_.memory_bytes() + ids_.capacity() + id_offsets_.capacity() * 8 + out_->stored().memory_bytes();
   for (const auto& f : fields_) total += f->memory_bytes();
   return total;
 }
 
 MemorySegment::Flushed MemorySegment::Flush() {
   const uint32_t max_doc = doc_count();
-  Flushed result;
-  SegmentInfo& info = result.info;
-  info.name = name_;
-  info.max_doc = max_doc;
-  info.nonce = nonce_;
-  info.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
-  const auto make = [&](const char* ext, store::FileKind kind) {
-    return std::make_unique<store::CheckedWriter>(dir_, SegmentFileName(name_, ext), kind, kFormatVersion, nonce_);
-  };
-  const auto finish = [&](store::CheckedWriter& w, const char* ext) {
-    const uint64_t checksum = w.Finish();
-    info.files.push_back({ext, w.offset(), checksum});
-  };
-  auto terms = make("terms", kTermsKind);
-  auto post = make("post", kPostingsKind);
-  auto pos = make("pos", kPositionsKind);
-  TermDictionaryWriter dict(terms.get());
-
+  std::vector<FieldStats> stats;
   // The id field: each id and the doc(s) carrying it (an id appears twice when
   // an update replaced a document of this same segment).
   {
@@ -251,8 +224,10 @@ MemorySegment::Flushed MemorySegment::Flush() {
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return Id(a) < Id(b); });
     const std::vector<uint32_t> no_lengths(max_doc, 0);
-    PostingsWriter writer(post.get(), nullptr, IndexOptions::kDocs, no_lengths.data(), nullptr, 1.0);
+    PostingsWriter writer = out_->Postings(IndexOptions::kDocs, no_lengths.data(), nullptr, 1.0);
+    TermDictionaryWriter& dict = out_->dictionary();
     dict.StartField(kIdField, IndexOptions::kDocs);
+    FieldStats ids{kIdField, "id", IndexOptions::kDocs, max_doc, 0, 0, max_doc, 0};
     std::vector<uint32_t> docs;
     for (size_t i = 0; i < order.size();) {
       docs.clear();
@@ -260,60 +235,29 @@ MemorySegment::Flushed MemorySegment::Flush() {
       while (j < order.size() && Id(order[j]) == Id(order[i])) docs.push_back(order[j++]);
       std::sort(docs.begin(), docs.end());
       dict.Add(Id(order[i]), writer.AddTerm(docs.data(), nullptr, nullptr, static_cast<uint32_t>(docs.size())));
+      ++ids.terms;
       i = j;
     }
     dict.FinishField();
-    info.fields.push_back({kIdField, "id", IndexOptions::kDocs, max_doc, 0, 0, max_doc, 0});
-    // Distinct ids.
-    info.fields.back().terms = 0;
-    for (size_t i = 0; i < order.size(); ++i) {
-      if (i == 0 || Id(order[i]) != Id(order[i - 1])) ++info.fields.back().terms;
-    }
+    stats.push_back(ids);
   }
   std::vector<uint32_t> field_numbers;
   std::vector<const std::vector<uint32_t>*> lengths, spans;
   for (size_t i = 0; i < fields_.size(); ++i) {
-    FieldStats stats = fields_[i]->Write(TextFieldNumber(i), dict, post.get(), pos.get());
-    stats.name = schema_.text_fields[i].name;
-    info.fields.push_back(std::move(stats));
+    FieldStats field = fields_[i]->Write(TextFieldNumber(i), *out_);
+    field.name = schema_.text_fields[i].name;
+    stats.push_back(std::move(field));
     field_numbers.push_back(TextFieldNumber(i));
     lengths.push_back(&fields_[i]->lengths());
     spans.push_back(&fields_[i]->spans());
   }
-  dict.Finish();
-  finish(*terms, "terms");
-  finish(*post, "post");
-  finish(*pos, "pos");
-  {
-    auto lens = make("lens", kLengthsKind);
-    WriteFieldLengths(lens.get(), field_numbers, lengths, spans, max_doc);
-    finish(*lens, "lens");
-  }
-  {
-    auto ids = make("ids", kIdsKind);
-    std::vector<std::string_view> all(max_doc);
-    for (uint32_t d = 0; d < max_doc; ++d) all[d] = Id(d);
-    WriteDocIds(ids.get(), all);
-    finish(*ids, "ids");
-  }
-  info.stored_raw_bytes = stored_->raw_bytes();
-  const uint64_t stored_checksum = stored_->Finish();
-  info.files.push_back({"docs", stored_->bytes_written(), stored_checksum});
-  WriteSegmentInfo(dir_, info);
-  done_ = true;
+  std::vector<std::string_view> ids(max_doc);
+  for (uint32_t d = 0; d < max_doc; ++d) ids[d] = Id(d);
+  Flushed result;
+  result.info = out_->Finish(max_doc, std::move(stats), field_numbers, lengths, spans, ids);
   return result;
 }
 
-void MemorySegment::Abandon() {
-  done_ = true;
-  stored_.reset();
-  for (const char* ext : kSegmentExtensions) {
-    try {
-      dir_.Remove(SegmentFileName(name_, ext));
-    } catch (const Error&) {
-      // Left for the next writer's clean-up of unreferenced files.
-    }
-  }
-}
+void MemorySegment::Abandon() { out_->Abandon(); }
 
 }  // namespace loupe::index

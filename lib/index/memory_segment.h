@@ -16,6 +16,7 @@
 #include "index/byte_slice_pool.h"
 #include "index/live_docs.h"
 #include "index/manifest.h"
+#include "index/segment_writer.h"
 #include "loupe/analysis.h"
 #include "loupe/document.h"
 #include "loupe/schema.h"
@@ -23,7 +24,6 @@
 
 namespace loupe::index {
 
-class StoredFieldsWriter;
 
 // Positions between the values of a multi-valued text field (or between its
 // source fields), so that a phrase cannot match across them.
@@ -49,8 +49,8 @@ class MemorySegment {
   std::string_view Id(uint32_t doc) const {
     return std::string_view(ids_).substr(id_offsets_[doc], id_offsets_[doc + 1] - id_offsets_[doc]);
   }
-  const std::string& name() const { return name_; }
-  uint64_t nonce() const { return nonce_; }
+  const std::string& name() const { return out_->name(); }
+  uint64_t nonce() const { return out_->nonce(); }
   // Memory held, for the RAM budget.
   size_t memory_bytes() const;
   // memory_bytes() as of the end of the last Add(); safe to read from other threads.
@@ -67,17 +67,13 @@ class MemorySegment {
   class FieldInverter;
 
   const Schema& schema_;
-  store::Directory& dir_;
-  std::string name_;
-  uint64_t nonce_;
+  std::unique_ptr<SegmentWriter> out_;
   ByteSlicePool pool_;
   std::vector<std::unique_ptr<FieldInverter>> fields_;
   std::vector<TokenStream> streams_;
   std::string ids_;
   std::vector<uint64_t> id_offsets_{0};
-  std::unique_ptr<StoredFieldsWriter> stored_;
   std::atomic<size_t> approximate_memory_{0};
-  bool done_ = false;
 };
 
 }  // namespace loupe::index

@@ -16,7 +16,7 @@ PostingsWriter::PostingsWriter(store::CheckedWriter* post, store::CheckedWriter*
     : post_(post), pos_(pos), options_(options), lengths_(lengths), spans_(spans), average_length_(average_length) {}
 
 void PostingsWriter::EncodePositions(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions,
-                                     uint32_t n) {
+                                     uint32_t n, std::string* out) {
   firsts_buffer_.clear();
   unary_buffer_.clear();
   low_buffer_.clear();
@@ -38,104 +38,160 @@ void PostingsWriter::EncodePositions(const uint32_t* docs, const uint32_t* freqs
   firsts.Flush();
   unary.Flush();
   low.Flush();
-  pos_buffer_.clear();
-  codec::AppendVarint64(pos_buffer_, firsts_buffer_.size());
-  codec::AppendVarint64(pos_buffer_, unary_buffer_.size());
-  pos_buffer_ += firsts_buffer_;
-  pos_buffer_ += unary_buffer_;
-  pos_buffer_ += low_buffer_;
-  pos_->Write(pos_buffer_);
+  out->clear();
+  codec::AppendVarint64(*out, firsts_buffer_.size());
+  codec::AppendVarint64(*out, unary_buffer_.size());
+  *out += firsts_buffer_;
+  *out += unary_buffer_;
+  *out += low_buffer_;
+}
+
+void PostingsWriter::StartTerm() {
+  in_block_ = 0;
+  doc_freq_ = 0;
+  blocks_ = 0;
+  last_doc_ = -1;
+  positions_.clear();
+  skip_.clear();
+  term_impacts_.Reset();
+}
+
+void PostingsWriter::AddDoc(uint32_t doc, uint32_t freq, const uint32_t* positions) {
+  if (in_block_ == kPostingsBlock) {
+    // A full block and another doc: the term has >= 2 blocks. Encode the
+    // block; the first one waits until the second exists, then both stream.
+    EncodedBlock& block = blocks_ == 0 ? first_ : scratch_;
+    EncodeBlock(&block);
+    if (blocks_ == 1) WriteBlock(first_);
+    if (blocks_ >= 1) WriteBlock(block);
+    ++blocks_;
+  }
+  docs_[in_block_] = doc;
+  freqs_[in_block_] = HasFreqs(options_) ? freq : 1;
+  if (HasPositions(options_)) positions_.insert(positions_.end(), positions, positions + freq);
+  ++in_block_;
+  ++doc_freq_;
+}
+
+void PostingsWriter::EncodeBlock(EncodedBlock* out) {
+  const bool with_freqs = HasFreqs(options_);
+  const uint32_t len = in_block_;
+  out->postings.clear();
+  impacts_.Reset();
+  for (uint32_t i = 0; i < len; ++i) impacts_.Add(freqs_[i], lengths_[docs_[i]]);
+  const Impact impact = impacts_.Build(average_length_);
+  EncodeImpact(impact, out->impact);
+  term_impacts_.Add(impact.a.freq, impact.a.length);
+  term_impacts_.Add(impact.b.freq, impact.b.length);
+  int64_t previous = last_doc_;
+  if (len == kPostingsBlock) {
+    uint32_t values[kPostingsBlock];
+    uint8_t encoded[codec::kMaxEncodedBlockBytes];
+    for (uint32_t i = 0; i < len; ++i) {
+      values[i] = static_cast<uint32_t>(docs_[i] - previous - 1);
+      previous = docs_[i];
+    }
+    out->postings.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(values, encoded));
+    if (with_freqs) {
+      for (uint32_t i = 0; i < len; ++i) values[i] = freqs_[i] - 1;
+      out->postings.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(values, encoded));
+    }
+  } else {
+    for (uint32_t i = 0; i < len; ++i) {
+      const auto gap = static_cast<uint32_t>(docs_[i] - previous - 1);
+      previous = docs_[i];
+      if (!with_freqs) {
+        codec::AppendVarint32(out->postings, gap);
+      } else if (freqs_[i] == 1) {
+        codec::AppendVarint64(out->postings, (uint64_t{gap} << 1) | 1);
+      } else {
+        codec::AppendVarint64(out->postings, uint64_t{gap} << 1);
+        codec::AppendVarint32(out->postings, freqs_[i]);
+      }
+    }
+  }
+  out->positions.clear();
+  if (HasPositions(options_)) EncodePositions(docs_, freqs_, positions_.data(), len, &out->positions);
+  out->last_doc = docs_[len - 1];
+  last_doc_ = docs_[len - 1];
+  in_block_ = 0;
+  positions_.clear();
+}
+
+// Writes a block of a term with a skip table, and its skip entry.
+void PostingsWriter::WriteBlock(const EncodedBlock& block) {
+  uint8_t entry[kSkipEntryBytes];
+  store::StoreU32(entry, block.last_doc);
+  store::StoreU32(entry + 4, static_cast<uint32_t>(post_->offset()));
+  store::StoreU32(entry + 8, HasPositions(options_) ? static_cast<uint32_t>(pos_->offset()) : 0);
+  std::memcpy(entry + 12, block.impact, kImpactBytes);
+  skip_.append(reinterpret_cast<const char*>(entry), kSkipEntryBytes);
+  post_->Write(block.postings);
+  if (HasPositions(options_)) pos_->Write(block.positions);
+  if (post_->offset() > kMaxPostingsFileBytes || (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
+    throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
+  }
+}
+
+TermInfo PostingsWriter::FinishTerm() {
+  TermInfo info;
+  info.doc_freq = doc_freq_;
+  if (doc_freq_ == 0) return info;  // every posting was dropped (a merge of deleted docs)
+  const bool with_positions = HasPositions(options_);
+  if (doc_freq_ == 1) {
+    info.single_doc = docs_[0];
+    info.single_freq = freqs_[0];
+    if (with_positions) {
+      if (freqs_[0] == 1) {
+        info.single_position = positions_[0];
+      } else {
+        info.positions_offset = pos_->offset();
+        EncodePositions(docs_, freqs_, positions_.data(), 1, &scratch_.positions);
+        pos_->Write(scratch_.positions);
+      }
+    }
+    in_block_ = 0;
+    return info;
+  }
+  if (blocks_ == 0) {
+    // One block: the header is the impact and the block itself.
+    EncodeBlock(&scratch_);
+    info.postings_offset = post_->offset();
+    if (with_positions) info.positions_offset = pos_->offset();
+    post_->Write(scratch_.impact, kImpactBytes);
+    post_->Write(scratch_.postings);
+    if (with_positions) pos_->Write(scratch_.positions);
+    if (post_->offset() > kMaxPostingsFileBytes || (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
+      throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
+    }
+    return info;
+  }
+  if (blocks_ == 1) WriteBlock(first_);  // no second full block came
+  if (in_block_ > 0) {
+    EncodeBlock(&scratch_);
+    WriteBlock(scratch_);
+  }
+  // The header: the term's impact and its skip table.
+  info.postings_offset = post_->offset();
+  const uint32_t first_entry = store::LoadU32(skip_.data() + 8);
+  if (with_positions) info.positions_offset = first_entry;
+  uint8_t term_impact[kImpactBytes];
+  EncodeImpact(term_impacts_.Build(average_length_), term_impact);
+  post_->Write(term_impact, kImpactBytes);
+  post_->Write(skip_);
+  return info;
 }
 
 TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions,
                                  uint32_t n) {
-  TermInfo info;
-  info.doc_freq = n;
-  const bool with_freqs = HasFreqs(options_);
-  const bool with_positions = HasPositions(options_);
-  if (n == 1) {
-    info.single_doc = docs[0];
-    info.single_freq = with_freqs ? freqs[0] : 1;
-    if (with_positions) {
-      if (freqs[0] == 1) {
-        info.single_position = positions[0];
-      } else {
-        info.positions_offset = pos_->offset();
-        EncodePositions(docs, freqs, positions, 1);
-      }
-    }
-    return info;
+  StartTerm();
+  const uint32_t* p = positions;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t freq = freqs != nullptr ? freqs[i] : 1;
+    AddDoc(docs[i], freq, p);
+    if (p != nullptr) p += freq;
   }
-
-  const uint32_t num_blocks = (n + kPostingsBlock - 1) / kPostingsBlock;
-  info.postings_offset = post_->offset();
-  if (with_positions) info.positions_offset = pos_->offset();
-  const uint64_t blocks_start = info.postings_offset + kImpactBytes + (num_blocks >= 2 ? kSkipEntryBytes * num_blocks : 0);
-  blocks_.clear();
-  skip_.clear();
-  ImpactBuilder term_impacts;
-  uint32_t gaps[kPostingsBlock];
-  uint8_t encoded[codec::kMaxEncodedBlockBytes];
-  int64_t previous = -1;
-  const uint32_t* block_positions = positions;
-  for (uint32_t b = 0; b < num_blocks; ++b) {
-    const uint32_t start = b * kPostingsBlock;
-    const uint32_t len = std::min(kPostingsBlock, n - start);
-    const uint64_t block_offset = blocks_start + blocks_.size();
-    const uint64_t positions_offset = with_positions ? pos_->offset() : 0;
-    impacts_.Reset();
-    for (uint32_t i = start; i < start + len; ++i) {
-      const uint32_t f = with_freqs ? freqs[i] : 1;
-      impacts_.Add(f, lengths_[docs[i]]);
-      term_impacts.Add(f, lengths_[docs[i]]);
-    }
-    if (len == kPostingsBlock) {
-      for (uint32_t i = 0; i < len; ++i) {
-        gaps[i] = static_cast<uint32_t>(docs[start + i] - previous - 1);
-        previous = docs[start + i];
-      }
-      blocks_.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(gaps, encoded));
-      if (with_freqs) {
-        for (uint32_t i = 0; i < len; ++i) gaps[i] = freqs[start + i] - 1;
-        blocks_.append(reinterpret_cast<const char*>(encoded), codec::EncodeBlock(gaps, encoded));
-      }
-    } else {
-      for (uint32_t i = start; i < start + len; ++i) {
-        const auto gap = static_cast<uint32_t>(docs[i] - previous - 1);
-        previous = docs[i];
-        if (!with_freqs) {
-          codec::AppendVarint32(blocks_, gap);
-        } else if (freqs[i] == 1) {
-          codec::AppendVarint64(blocks_, (uint64_t{gap} << 1) | 1);
-        } else {
-          codec::AppendVarint64(blocks_, uint64_t{gap} << 1);
-          codec::AppendVarint32(blocks_, freqs[i]);
-        }
-      }
-    }
-    if (with_positions) {
-      EncodePositions(docs + start, freqs + start, block_positions, len);
-      for (uint32_t i = start; i < start + len; ++i) block_positions += freqs[i];
-    }
-    if (num_blocks >= 2) {
-      uint8_t entry[kSkipEntryBytes];
-      store::StoreU32(entry, docs[start + len - 1]);
-      store::StoreU32(entry + 4, static_cast<uint32_t>(block_offset));
-      store::StoreU32(entry + 8, static_cast<uint32_t>(positions_offset));
-      EncodeImpact(impacts_.Build(average_length_), entry + 12);
-      skip_.append(reinterpret_cast<const char*>(entry), kSkipEntryBytes);
-    }
-  }
-  if (blocks_start + blocks_.size() > kMaxPostingsFileBytes ||
-      (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
-    throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
-  }
-  uint8_t term_impact[kImpactBytes];
-  EncodeImpact(term_impacts.Build(average_length_), term_impact);
-  post_->Write(term_impact, kImpactBytes);
-  post_->Write(skip_);
-  post_->Write(blocks_);
-  return info;
+  return FinishTerm();
 }
 
 void PostingsCursor::Corrupt(const std::string& what) const { post_->Corrupt(what); }

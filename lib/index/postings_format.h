@@ -9,14 +9,18 @@
 // dictionary holds the position); with frequency >= 2 its positions are in
 // .pos as a group of one document.
 //
-// .post, for a term with doc_freq >= 2, at the offset the dictionary gives:
+// .post, for a term with doc_freq >= 2, at the offset the dictionary gives
+// (the term's "header"):
 //   impact of the whole term              4 bytes (index/impact.h)
-//   skip table, when there are >= 2 blocks: one 16-byte entry per block
+//   then, with one block: the block
+//   or, with >= 2 blocks, the skip table, one 16-byte entry per block:
 //     u32 last doc id of the block
 //     u32 offset of the block in .post
 //     u32 offset of the block's positions in .pos (0 without positions)
 //     4   impact of the block
-//   blocks, in order
+//   and the blocks themselves come before the header, in order (the writer
+//   streams them as they fill, so a term of any length takes one block of
+//   memory). A block:
 //     full block: PFOR(doc gaps - 1) [PFOR(freqs - 1)]
 //     last block (< 128 docs): per doc varint((gap - 1) << 1 | (freq == 1))
 //                              [varint(freq) when freq != 1], or, without
@@ -115,12 +119,28 @@ class PostingsWriter {
   PostingsWriter(store::CheckedWriter* post, store::CheckedWriter* pos, IndexOptions options,
                  const uint32_t* lengths, const uint32_t* spans, double average_length);
 
-  // One term: `docs` strictly increasing, `freqs[i] >= 1`, `positions` the
-  // concatenation of each doc's freqs[i] strictly increasing positions.
+  // One term, streamed: StartTerm(), AddDoc() for each of its docs in
+  // increasing order (freq >= 1; `positions` freq strictly increasing
+  // positions, or null without positions), FinishTerm(). Memory: one block.
+  void StartTerm();
+  void AddDoc(uint32_t doc, uint32_t freq, const uint32_t* positions);
+  TermInfo FinishTerm();
+
+  // A whole term at once: `docs` strictly increasing, `freqs[i] >= 1`,
+  // `positions` the concatenation of each doc's freqs[i] positions.
   TermInfo AddTerm(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions, uint32_t n);
 
  private:
-  void EncodePositions(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions, uint32_t n);
+  struct EncodedBlock {
+    std::string postings;
+    std::string positions;
+    uint32_t last_doc = 0;
+    uint8_t impact[kImpactBytes] = {};
+  };
+  void EncodeBlock(EncodedBlock* out);
+  void EncodePositions(const uint32_t* docs, const uint32_t* freqs, const uint32_t* positions, uint32_t n,
+                       std::string* out);
+  void WriteBlock(const EncodedBlock& block);
 
   store::CheckedWriter* post_;
   store::CheckedWriter* pos_;
@@ -129,9 +149,19 @@ class PostingsWriter {
   const uint32_t* spans_;
   double average_length_;
   ImpactBuilder impacts_;
-  std::string blocks_;     // the term's encoded blocks, written after its skip table
-  std::string skip_;       // its skip table
-  std::string pos_buffer_;
+  ImpactBuilder term_impacts_;  // from the block impacts' corners
+  // The open block.
+  uint32_t docs_[kPostingsBlock];
+  uint32_t freqs_[kPostingsBlock];
+  std::vector<uint32_t> positions_;
+  uint32_t in_block_ = 0;
+  // The term so far.
+  uint32_t doc_freq_ = 0;
+  uint32_t blocks_ = 0;
+  int64_t last_doc_ = -1;  // of the previous block
+  EncodedBlock first_;     // held until a second block shows the term needs a skip table
+  EncodedBlock scratch_;
+  std::string skip_;
   std::string firsts_buffer_, unary_buffer_, low_buffer_;
 };
 

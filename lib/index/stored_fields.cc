@@ -406,28 +406,17 @@ Document StoredFieldsReader::Get(uint32_t doc) const {
   return result;
 }
 
+bool StoredFieldsReader::ReadBlockHeader(const uint8_t*& p, const uint8_t* end, uint32_t* count) {
+  return codec::GetVarint32(p, end, count) && *count <= static_cast<size_t>(end - p);
+}
+
+bool StoredFieldsReader::ReadLength(const uint8_t*& p, const uint8_t* end, uint32_t* length) {
+  return codec::GetVarint32(p, end, length);
+}
+
 void StoredFieldsReader::CheckAll() const {
   uint64_t docs = 0;
-  for (size_t b = 0; b < offsets_.size(); ++b) {
-    const std::string raw = Decompress(b);
-    const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
-    const auto* end = p + raw.size();
-    uint32_t n;
-    if (!codec::GetVarint32(p, end, &n) || n > raw.size()) file_->Corrupt("malformed stored block");
-    const uint32_t expected = (b + 1 < first_docs_.size() ? first_docs_[b + 1] : max_doc_) - first_docs_[b];
-    if (n != expected) file_->Corrupt("stored block " + std::to_string(b) + " has the wrong number of documents");
-    std::vector<uint32_t> lengths(n);
-    for (auto& len : lengths) {
-      if (!codec::GetVarint32(p, end, &len)) file_->Corrupt("malformed stored block");
-    }
-    Document doc;
-    for (uint32_t len : lengths) {
-      if (len > static_cast<size_t>(end - p)) file_->Corrupt("malformed stored block");
-      ParseDocument(p, p + len, &doc);
-      p += len;
-      ++docs;
-    }
-  }
+  Scan([&](uint32_t, const Document&) { ++docs; });
   if (docs != max_doc_) file_->Corrupt("stored documents do not match the segment's count");
 }
 

@@ -117,12 +117,29 @@ class StoredFieldsReader {
   ~StoredFieldsReader();
   // The stored fields of `doc` (thread-safe). Throws CorruptionError.
   Document Get(uint32_t doc) const;
+  // Every document in order, each block decompressed once (for merging):
+  // visit(doc, document).
+  template <typename Visit>
+  void Scan(Visit visit) const {
+    Document doc;
+    for (size_t b = 0; b < offsets_.size(); ++b) {
+      ScanBlock(b, [&](uint32_t number, const uint8_t* p, const uint8_t* end) {
+        ParseDocument(p, end, &doc);
+        visit(number, doc);
+      });
+    }
+  }
   // Decompresses every block and parses every document (for verify).
   void CheckAll() const;
 
  private:
+  // Calls visit(doc number, bytes, end) for each document of a block.
+  template <typename Visit>
+  void ScanBlock(size_t block, Visit visit) const;
   std::string Decompress(size_t block) const;
   void ParseDocument(const uint8_t* p, const uint8_t* end, Document* doc) const;
+  static bool ReadBlockHeader(const uint8_t*& p, const uint8_t* end, uint32_t* count);
+  static bool ReadLength(const uint8_t*& p, const uint8_t* end, uint32_t* length);
 
   const store::CheckedFile* file_;
   uint32_t max_doc_;
@@ -132,5 +149,25 @@ class StoredFieldsReader {
   std::vector<std::string> names_;
   ZSTD_DDict_s* ddict_ = nullptr;
 };
+
+template <typename Visit>
+void StoredFieldsReader::ScanBlock(size_t block, Visit visit) const {
+  const std::string raw = Decompress(block);
+  const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
+  const auto* end = p + raw.size();
+  uint32_t n;
+  if (!ReadBlockHeader(p, end, &n)) file_->Corrupt("malformed stored block");
+  const uint32_t expected = (block + 1 < first_docs_.size() ? first_docs_[block + 1] : max_doc_) - first_docs_[block];
+  if (n != expected) file_->Corrupt("stored block " + std::to_string(block) + " has the wrong number of documents");
+  std::vector<uint32_t> lengths(n);
+  for (auto& len : lengths) {
+    if (!ReadLength(p, end, &len)) file_->Corrupt("malformed stored block");
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (lengths[i] > static_cast<size_t>(end - p)) file_->Corrupt("malformed stored block");
+    visit(first_docs_[block] + i, p, p + lengths[i]);
+    p += lengths[i];
+  }
+}
 
 }  // namespace loupe::index

@@ -11,7 +11,8 @@
 //    every region whose block-max bound is below the k-th best score
 //    (Lucene's block-max conjunction).
 // Statistics (document counts, document frequencies, average lengths) are
-// summed over all segments, deleted documents included, as Lucene does.
+// summed over all segments and count live documents only (unlike Lucene), so
+// merging away deleted documents never changes a score.
 #include "loupe/searcher.h"
 
 #include <algorithm>
@@ -85,11 +86,28 @@ struct Searcher::Impl {
     return it->second;
   }
 
+  // Deleted documents of each segment, in order (empty: none).
+  std::vector<std::vector<uint32_t>> deleted;
+
+  // Live documents having the term. Deleted documents do not count, so that
+  // merging (which drops them) never changes a score: for a segment with
+  // deletions, the deleted docs among the term's postings are subtracted,
+  // found by walking whichever of the two lists is shorter.
   uint64_t DocFreq(uint32_t field, const std::string& term) const {
     uint64_t df = 0;
     index::TermInfo info;
-    for (const auto& seg : reader->segments) {
-      if (seg->terms().Lookup(field, term, &info)) df += info.doc_freq;
+    for (size_t s = 0; s < reader->segments.size(); ++s) {
+      const SegmentReader& seg = *reader->segments[s];
+      if (!seg.terms().Lookup(field, term, &info)) continue;
+      df += info.doc_freq;
+      if (deleted[s].empty()) continue;
+      index::PostingsCursor c;
+      seg.OpenPostings(field, info, &c);
+      if (deleted[s].size() < info.doc_freq) {
+        for (uint32_t d : deleted[s]) df -= c.Advance(d) == d;
+      } else {
+        for (uint32_t d = c.doc(); d != kNoMoreDocs; d = c.Next()) df -= !seg.IsLive(d);
+      }
     }
     return df;
   }
@@ -414,14 +432,29 @@ bool IsTopDisjunction(const Query& q) {
 Searcher::Searcher(std::shared_ptr<const IndexReader> reader) : reader_(std::move(reader)), impl_(std::make_unique<Impl>()) {
   impl_->reader = &reader_->impl();
   const Schema& schema = reader_->schema();
+  for (const auto& seg : impl_->reader->segments) {
+    std::vector<uint32_t> deleted;
+    for (uint32_t d = 0; seg->live_docs() != nullptr && d < seg->max_doc(); ++d) {
+      if (!seg->IsLive(d)) deleted.push_back(d);
+    }
+    impl_->deleted.push_back(std::move(deleted));
+  }
+  // Statistics of the live documents (see DocFreq).
   for (size_t i = 0; i < schema.text_fields.size(); ++i) {
     FieldStatistics f;
     f.number = index::TextFieldNumber(i);
     f.weight = schema.text_fields[i].weight;
-    for (const auto& seg : impl_->reader->segments) {
-      if (const index::FieldStats* s = seg->info().Field(f.number)) {
-        f.docs += s->docs_with_field;
-        f.sum_length += s->sum_length;
+    for (size_t s = 0; s < impl_->reader->segments.size(); ++s) {
+      const SegmentReader& seg = *impl_->reader->segments[s];
+      if (const index::FieldStats* stats = seg.info().Field(f.number)) {
+        f.docs += stats->docs_with_field;
+        f.sum_length += stats->sum_length;
+      }
+      const codec::PackedReader* lengths = seg.Lengths(f.number);
+      for (uint32_t d : impl_->deleted[s]) {
+        const uint64_t length = lengths ? lengths->Get(d) : 0;
+        f.sum_length -= length;
+        f.docs -= length > 0;
       }
     }
     impl_->fields[schema.text_fields[i].name] = f;

@@ -26,13 +26,27 @@ struct DocTerms {
   uint32_t length = 0;
 };
 
-// The corpus as the test sees it: every document ever added (deleted ones
-// still count in statistics, as in Lucene), analysed here.
+// The corpus as the test sees it, analysed here. Statistics count live
+// documents only, as the searcher does.
 struct Reference {
   std::map<std::string, std::map<std::string, DocTerms>> fields;  // field -> id -> terms
   std::set<std::string> live;
   std::map<std::string, uint64_t> docs_with_field, sum_length;
-  std::map<std::string, std::map<std::string, uint64_t>> df;  // over all versions of documents
+  std::map<std::string, std::map<std::string, uint64_t>> df;
+
+  void ComputeStatistics() {
+    docs_with_field.clear();
+    sum_length.clear();
+    df.clear();
+    for (const auto& [field, docs] : fields) {
+      for (const std::string& id : live) {
+        const DocTerms& t = docs.at(id);
+        if (t.length > 0) ++docs_with_field[field];
+        sum_length[field] += t.length;
+        for (const auto& [term, p] : t.positions) ++df[field][term];
+      }
+    }
+  }
 };
 
 const char* kFields[] = {"title", "body"};
@@ -70,6 +84,7 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
       if (i % 500 == 499) writer->Commit();
     }
     writer->Commit();
+    ref_.ComputeStatistics();
   }
 
   void Record(const Schema& schema, const Document& d) {
@@ -82,9 +97,6 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
         terms.positions[std::string(stream.token().term)].push_back(stream.token().position);
         ++terms.length;
       }
-      if (terms.length > 0) ++ref_.docs_with_field[f.name];
-      ref_.sum_length[f.name] += terms.length;
-      for (const auto& [t, p] : terms.positions) ++ref_.df[f.name][t];
       ref_.fields[f.name][d.id] = std::move(terms);  // the live version of this id
     }
   }

@@ -213,6 +213,8 @@ int RunIndex(const std::vector<std::string>& args) {
       ("on-error", po::value<std::string>()->default_value("fail"),
        "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
+      ("no-merge", "leave the segments as flushed (by default the run's segments are merged into one at "
+                   "the commit, and then the merge policy merges segments of similar size)")
       ("dir", po::value<std::string>(), "index directory")
       ("input", po::value<std::vector<std::string>>(), "input files or folders");
   po::positional_options_description positional;
@@ -233,6 +235,8 @@ int RunIndex(const std::vector<std::string>& args) {
 
   IndexWriterOptions writer_options;
   writer_options.create = vm.count("create") > 0;
+  writer_options.merge_on_commit = !vm.count("no-merge");
+  writer_options.background_merges = !vm.count("no-merge");
   if (vm.count("analyzer") || vm.count("field")) {
     const std::string analyzer = vm.count("analyzer") ? vm["analyzer"].as<std::string>() : "english";
     try {
@@ -357,6 +361,7 @@ int RunIndex(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   writer->Commit();
+  writer->WaitForMerges();
   const double seconds = progress.seconds();
   if (!quiet) {
     const IndexWriterStats stats = writer->stats();

@@ -21,6 +21,8 @@ using loupe::cli::Command;
 constexpr Command kCommands[] = {
     {"index", "add documents (JSON Lines, .txt folders) to an index", loupe::cli::RunIndex},
     {"search", "search an index: ranked hits with snippets, counts, batches of queries", loupe::cli::RunSearch},
+    {"merge", "merge an index's segments, dropping deleted documents", loupe::cli::RunMerge},
+    {"delete", "delete documents by id", loupe::cli::RunDelete},
     {"info", "describe an index: segments, documents, terms, sizes, schema", loupe::cli::RunInfo},
     {"verify", "check an index's checksums and structure", loupe::cli::RunVerify},
     {"analyze", "show how text is split into terms (tokens, positions, offsets)", loupe::cli::RunAnalyze},

@@ -29,6 +29,14 @@ struct IndexWriterOptions {
   // Documents are inverted in memory until this budget is used, then written
   // out as a segment.
   size_t ram_budget_bytes = size_t{256} << 20;
+  // After each commit, merge segments in a background thread as the merge
+  // policy asks (tiers of similar size, at most ten per tier), each merge
+  // made visible by a commit of its own.
+  bool background_merges = false;
+  // At each commit, merge the segments flushed since the last one into one
+  // before publishing them (a bulk load then ends as one segment, as after
+  // Lucene's flushes and merges).
+  bool merge_on_commit = false;
 };
 
 struct IndexWriterStats {
@@ -38,6 +46,9 @@ struct IndexWriterStats {
   uint64_t segments_flushed = 0;
   uint64_t bytes_flushed = 0;      // size of the segment files written
   uint64_t commits = 0;
+  uint64_t merges = 0;            // merges committed
+  uint64_t segments_merged = 0;   // segments they consumed
+  uint64_t bytes_merged = 0;      // size of the segments they consumed
 };
 
 class IndexWriter {
@@ -70,6 +81,14 @@ class IndexWriter {
 
   // Makes every change so far durable and visible to newly opened readers.
   void Commit();
+
+  // Merges committed segments until at most `max_segments` remain, dropping
+  // deleted documents, each merge committed (uncommitted changes stay
+  // uncommitted). Waits for background merges first.
+  void ForceMerge(size_t max_segments);
+  // Waits for the background merges to finish; rethrows the error of one
+  // that failed (its files are removed; the index is unchanged by it).
+  void WaitForMerges();
 
   IndexWriterStats stats() const;
 

@@ -11,19 +11,24 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <random>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 
 #include "index/format.h"
 #include "index/manifest.h"
 #include "index/memory_segment.h"
 #include "index/reader_impl.h"
 #include "index/segment_reader.h"
+#include "index/segment_writer.h"
 #include "loupe/error.h"
+#include "merge/merge_policy.h"
+#include "merge/segment_merger.h"
 #include "loupe/version.h"
 #include "store/directory.h"
 
@@ -68,7 +73,9 @@ struct IndexWriter::Impl {
     std::shared_ptr<const index::SegmentReader> reader;
     index::SegmentEntry entry;
     std::optional<index::LiveDocs> live;  // the writer's copy once it deletes something
-    bool changed = false;
+    bool changed = false;                 // `live` has deletions not committed yet
+    std::optional<index::LiveDocs> committed_live;  // the deletions of the newest commit
+    bool merging = false;
   };
   // Where an id added in this session lives. The id's bytes are copied into
   // `id_bytes`, so lookups never touch a segment another thread is filling.
@@ -95,6 +102,16 @@ struct IndexWriter::Impl {
   size_t id_count = 0;
   IndexWriterStats stats;
   std::exception_ptr failure;  // set when an error left the session unusable
+
+  // Background merging.
+  std::thread merger;
+  std::condition_variable merge_cv;
+  bool merge_requested = false;
+  bool closing = false;
+  bool merge_running = false;
+  std::exception_ptr merge_failure;
+  std::atomic<bool> cancel_merges{false};
+  std::set<std::string> merge_outputs;  // segments being written by merges
 
   mutable std::mutex mu_;
   std::condition_variable flushed_cv_;
@@ -236,6 +253,252 @@ struct IndexWriter::Impl {
     flushed_cv_.notify_all();
   }
 
+  // ---- merging ----
+
+  std::vector<merge::SegmentSize> Sizes() const {
+    std::vector<merge::SegmentSize> sizes;
+    for (const CommittedSegment& c : committed) {
+      uint64_t bytes = 0;
+      for (const auto& f : c.reader->info().files) bytes += f.size;
+      sizes.push_back({c.entry.name, bytes, c.entry.max_doc, c.entry.deleted});
+    }
+    return sizes;
+  }
+
+  // Merges the committed segments named, then commits the result (a commit of
+  // its own: the session's uncommitted changes stay uncommitted, the ones to
+  // the merged segments carried over to the new segment). Caller holds no
+  // lock. Returns false if the merge was abandoned (a source vanished).
+  bool RunMerge(const std::vector<std::string>& names) {
+    std::vector<merge::MergeSource> sources;
+    std::vector<index::LiveDocs> snapshots;  // committed deletions when the merge starts
+    std::string name;
+    uint64_t nonce;
+    uint64_t bytes = 0;
+    {
+      std::lock_guard<std::mutex> held(mu_);
+      snapshots.reserve(names.size());
+      for (const std::string& n : names) {
+        for (CommittedSegment& c : committed) {
+          if (c.entry.name != n) continue;
+          c.merging = true;
+          snapshots.push_back(c.committed_live ? *c.committed_live : index::LiveDocs(c.reader->max_doc()));
+          sources.push_back({c.reader, &snapshots.back()});
+          for (const auto& f : c.reader->info().files) bytes += f.size;
+        }
+      }
+      name = SegmentName(manifest.next_segment++);
+      nonce = RandomU64();
+      merge_outputs.insert(name);
+    }
+    const auto release = [&] {
+      std::lock_guard<std::mutex> held(mu_);
+      merge_outputs.erase(name);
+      for (CommittedSegment& c : committed) {
+        if (std::find(names.begin(), names.end(), c.entry.name) != names.end()) c.merging = false;
+      }
+    };
+    merge::MergeResult merged;
+    try {
+      merged = merge::MergeSegments(*dir, manifest.schema, sources, name, nonce, &cancel_merges);
+    } catch (...) {
+      release();
+      throw;
+    }
+    // Publish: under the commit lock, so no commit runs meanwhile.
+    std::unique_lock<std::shared_mutex> commit_guard(commit_mu_);
+    std::unique_lock<std::mutex> held(mu_);
+    std::vector<size_t> at;  // positions of the sources in `committed`
+    for (const std::string& n : names) {
+      for (size_t i = 0; i < committed.size(); ++i) {
+        if (committed[i].entry.name == n) at.push_back(i);
+      }
+    }
+    if (at.size() != names.size()) {  // a source was dropped (all deleted) meanwhile
+      held.unlock();
+      release();
+      index::RemoveSegmentFiles(*dir, name);
+      return false;
+    }
+    // Deletions made since the merge started: committed ones go into the
+    // merge's commit, uncommitted ones stay pending on the new segment.
+    const uint32_t max_doc = merged.info.max_doc;
+    index::LiveDocs merged_committed(max_doc), merged_working(max_doc);
+    for (size_t s = 0; s < at.size(); ++s) {
+      const CommittedSegment& c = committed[at[s]];
+      const auto& map = merged.doc_maps[s];
+      for (uint32_t d = 0; d < map.size(); ++d) {
+        if (map[d] == merge::MergeResult::kDropped) continue;
+        if (c.committed_live && !c.committed_live->IsLive(d)) merged_committed.Delete(map[d]);
+        const bool live = c.live ? c.live->IsLive(d) : (!c.committed_live || c.committed_live->IsLive(d));
+        if (!live) merged_working.Delete(map[d]);
+      }
+    }
+    index::Manifest next = disk_manifest;
+    next.generation = disk_manifest.generation + 1;
+    next.next_segment = manifest.next_segment;
+    next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
+    index::SegmentEntry entry{name, max_doc, merged_committed.deleted(), 0, nonce};
+    try {
+      if (merged_committed.deleted() > 0) {
+        store::CheckedWriter out(*dir, index::LiveFileName(name, next.generation), index::kLiveKind,
+                                 index::kFormatVersion, nonce);
+        merged_committed.Write(&out);
+        out.Finish();
+        entry.live_generation = next.generation;
+      }
+      std::vector<index::SegmentEntry> segments;
+      bool placed = false;
+      for (const index::SegmentEntry& e : disk_manifest.segments) {
+        if (std::find(names.begin(), names.end(), e.name) != names.end()) {
+          if (!placed) segments.push_back(entry);
+          placed = true;
+        } else {
+          segments.push_back(e);
+        }
+      }
+      if (!placed) segments.push_back(entry);
+      if (max_doc == 0 || merged_committed.deleted() == max_doc) {
+        std::erase_if(segments, [&](const index::SegmentEntry& e) { return e.name == name; });
+      }
+      next.segments = std::move(segments);
+      index::WriteManifest(*dir, next);
+    } catch (...) {
+      held.unlock();
+      release();
+      index::RemoveSegmentFiles(*dir, name);
+      throw;
+    }
+    // The merge is durable: swap the sources for the new segment.
+    auto reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
+    std::vector<CommittedSegment> swapped;
+    bool placed = false;
+    for (size_t i = 0; i < committed.size(); ++i) {
+      if (std::find(at.begin(), at.end(), i) == at.end()) {
+        swapped.push_back(std::move(committed[i]));
+      } else if (!placed) {
+        placed = true;
+        if (std::any_of(next.segments.begin(), next.segments.end(), [&](const auto& e) { return e.name == name; })) {
+          CommittedSegment c{reader, entry, std::nullopt, false, std::nullopt, false};
+          if (merged_committed.deleted() > 0) c.committed_live = merged_committed;
+          if (merged_working.deleted() > 0) c.live = merged_working;
+          c.changed = merged_working.deleted() != merged_committed.deleted();
+          swapped.push_back(std::move(c));
+        }
+      }
+    }
+    committed = std::move(swapped);
+    merge_outputs.erase(name);
+    manifest.generation = next.generation;
+    disk_manifest = next;
+    ++stats.merges;
+    stats.segments_merged += names.size();
+    stats.bytes_merged += bytes;
+    RemoveUnreferencedFiles(true);
+    return true;
+  }
+
+  // Merges the segments flushed in this session (not yet committed) into one.
+  // Called by Commit with every add finished (the commit lock is held).
+  void MergeSessionSegments(std::unique_lock<std::mutex>& held) {
+    std::vector<merge::MergeSource> sources;
+    for (const SessionSegment& s : session) {
+      if (s.flushed) sources.push_back({s.flushed, s.live ? &*s.live : nullptr});
+    }
+    if (sources.size() < 2) return;
+    const std::string name = SegmentName(manifest.next_segment++);
+    const uint64_t nonce = RandomU64();
+    merge_outputs.insert(name);
+    held.unlock();
+    merge::MergeResult merged;
+    try {
+      merged = merge::MergeSegments(*dir, manifest.schema, sources, name, nonce);
+    } catch (...) {
+      held.lock();
+      merge_outputs.erase(name);
+      failure = std::current_exception();
+      throw;
+    }
+    auto reader = index::SegmentReader::Open(*dir, {name, merged.info.max_doc, 0, 0, nonce}, {.verify_checksums = false});
+    held.lock();
+    merge_outputs.erase(name);
+    uint64_t bytes = 0;
+    for (const auto& src : sources) {
+      for (const auto& f : src.reader->info().files) bytes += f.size;
+      index::RemoveSegmentFiles(*dir, src.reader->name());
+    }
+    std::erase_if(session, [](const SessionSegment& s) { return s.flushed != nullptr; });
+    SessionSegment s;
+    s.flushed = std::move(reader);
+    session.push_back(std::move(s));
+    ++stats.merges;
+    stats.segments_merged += sources.size();
+    stats.bytes_merged += bytes;
+  }
+
+  // The background thread: merges what the policy asks, until told to stop.
+  void MergerLoop() {
+    std::unique_lock<std::mutex> held(mu_);
+    for (;;) {
+      merge_cv.wait(held, [&] { return merge_requested || closing; });
+      if (closing) return;
+      merge_requested = false;
+      merge_running = true;
+      for (;;) {
+        std::vector<merge::SegmentSize> sizes;
+        const auto all = Sizes();
+        for (size_t i = 0; i < committed.size(); ++i) {
+          if (!committed[i].merging) sizes.push_back(all[i]);
+        }
+        const auto merges = merge::FindMerges(sizes);
+        if (merges.empty() || closing) break;
+        std::vector<std::string> names;
+        for (size_t i : merges[0]) names.push_back(sizes[i].name);
+        held.unlock();
+        try {
+          RunMerge(names);
+        } catch (const merge::MergeCancelled&) {
+          held.lock();
+          break;
+        } catch (...) {
+          held.lock();
+          merge_failure = std::current_exception();
+          break;
+        }
+        held.lock();
+      }
+      merge_running = false;
+      merge_cv.notify_all();
+    }
+  }
+
+  void RequestMerges(std::unique_lock<std::mutex>& held) {
+    (void)held;  // mu_ is held
+    if (!merger.joinable()) merger = std::thread([this] { MergerLoop(); });
+    merge_requested = true;
+    merge_cv.notify_all();
+  }
+
+  void WaitForMerges() {
+    std::unique_lock<std::mutex> held(mu_);
+    merge_cv.wait(held, [&] { return (!merge_requested && !merge_running) || closing; });
+    if (merge_failure) {
+      std::exception_ptr e = merge_failure;
+      merge_failure = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+
+  void StopMerger() {
+    {
+      std::lock_guard<std::mutex> held(mu_);
+      closing = true;
+      cancel_merges = true;
+    }
+    merge_cv.notify_all();
+    if (merger.joinable()) merger.join();
+  }
+
   // Removes Loupe files the newest commit on disk does not name (leftovers
   // of interrupted writers, superseded commits and deletions).
   void RemoveUnreferencedFiles(bool keep_session_files) {
@@ -248,6 +511,7 @@ struct IndexWriter::Impl {
       keep_segment(s.name);
       if (s.live_generation) keep.insert(index::LiveFileName(s.name, s.live_generation));
     }
+    for (const std::string& name : merge_outputs) keep_segment(name);
     if (keep_session_files) {
       for (const SessionSegment& s : session) {
         if (s.memory) keep_segment(s.memory->name());
@@ -265,18 +529,11 @@ struct IndexWriter::Impl {
   }
 };
 
-namespace index {
-
-bool IsLoupeFileName(const std::string& name) {
-  return name == kLockFileName || name.starts_with("seg_") || name.starts_with(kManifestPrefix);
-}
-
-}  // namespace index
-
 IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 IndexWriter::~IndexWriter() {
   if (!impl_) return;
+  impl_->StopMerger();
   // Discard the uncommitted session: its files are not referenced by any commit.
   for (auto& s : impl_->session) {
     if (s.memory) s.memory->Abandon();
@@ -326,7 +583,10 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
   impl->manifest.unicode_version = std::string(Analyzer::UnicodeVersion());
   if (!options.create) {
     for (const index::SegmentEntry& e : impl->manifest.segments) {
-      impl->committed.push_back({index::SegmentReader::Open(*impl->dir, e), e, std::nullopt, false});
+      auto reader = index::SegmentReader::Open(*impl->dir, e);
+      std::optional<index::LiveDocs> live;
+      if (reader->live_docs() != nullptr) live = *reader->live_docs();
+      impl->committed.push_back({reader, e, live, false, live, false});
     }
   }
   // Leftovers of an interrupted writer (unreferenced segments, temporary manifests).
@@ -416,6 +676,7 @@ void IndexWriter::Commit() {
   for (uint32_t slot = 0; slot < m.session.size(); ++slot) {
     if (m.session[slot].memory) m.FlushSlot(held, slot);
   }
+  if (m.options.merge_on_commit) m.MergeSessionSegments(held);
   index::Manifest next = m.manifest;
   next.generation = m.manifest.generation + 1;
   next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
@@ -467,13 +728,16 @@ void IndexWriter::Commit() {
     }
     // Deletions are now those of the new commit.
     std::optional<index::LiveDocs> live;
+    bool merging = false;
     for (const auto& c : m.committed) {
-      if (c.entry.name == e.name && c.live) live = c.live;
+      if (c.entry.name != e.name) continue;
+      if (c.live) live = c.live;
+      merging = c.merging;
     }
     for (const auto& s : m.session) {
       if (s.flushed && s.flushed->name() == e.name && s.live) live = s.live;
     }
-    committed.push_back({reader, e, std::move(live), false});
+    committed.push_back({reader, e, live, false, live, merging});
   }
   m.committed = std::move(committed);
   m.session.clear();
@@ -484,6 +748,30 @@ void IndexWriter::Commit() {
   m.has_disk_manifest = true;
   ++m.stats.commits;
   m.RemoveUnreferencedFiles(false);
+  if (m.options.background_merges) m.RequestMerges(held);
+}
+
+void IndexWriter::WaitForMerges() { impl_->WaitForMerges(); }
+
+void IndexWriter::ForceMerge(size_t max_segments) {
+  Impl& m = *impl_;
+  m.WaitForMerges();
+  for (;;) {
+    std::vector<std::string> names;
+    {
+      std::lock_guard<std::mutex> held(m.mu_);
+      m.CheckUsable();
+      const auto sizes = m.Sizes();
+      const auto merges = merge::FindForcedMerges(sizes, max_segments);
+      if (merges.empty()) return;
+      for (size_t i : merges[0]) {
+        if (m.committed[i].merging) continue;  // a background merge has it
+        names.push_back(sizes[i].name);
+      }
+      if (names.empty()) return;
+    }
+    if (!m.RunMerge(names)) continue;
+  }
 }
 
 IndexWriterStats IndexWriter::stats() const {

@@ -1,0 +1,45 @@
+// Which segments to merge: a tiered policy in the spirit of Lucene's
+// TieredMergePolicy. Segments are grouped into tiers of similar size (each
+// tier holds segments up to `tier_factor` times larger than the one below);
+// when a tier has `segments_per_tier` segments, the smallest of them (at most
+// `max_merge_at_once`) are merged into one of the next tier. Segments with
+// many deletions are merged even when their tier is not full, to reclaim the
+// space, and segments that would grow past `max_segment_bytes` are left
+// alone. So the number of segments grows with the logarithm of the index.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace loupe::merge {
+
+struct SegmentSize {
+  std::string name;
+  uint64_t bytes = 0;    // files on disk
+  uint32_t docs = 0;     // max_doc
+  uint32_t deleted = 0;
+  double live_bytes() const { return docs == 0 ? 0.0 : static_cast<double>(bytes) * (docs - deleted) / docs; }
+};
+
+struct MergePolicyOptions {
+  size_t segments_per_tier = 10;
+  size_t max_merge_at_once = 10;
+  double tier_factor = 10.0;
+  uint64_t floor_bytes = uint64_t{2} << 20;        // smaller segments all count as this size
+  uint64_t max_segment_bytes = uint64_t{2} << 30;  // .post/.pos offsets are 32-bit
+  double reclaim_deletes_ratio = 0.3;              // merge a segment this deleted regardless
+};
+
+// Merges to run now, each a list of segment indices (into `segments`). A
+// segment is in at most one merge.
+std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segments,
+                                            const MergePolicyOptions& options = {});
+
+// Merges that bring the index to at most `max_segments` segments (smallest
+// first, at most max_merge_at_once at a time; run them and ask again until
+// none is returned). Ignores the size limit, as a forced merge must.
+std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>& segments, size_t max_segments,
+                                                  const MergePolicyOptions& options = {});
+
+}  // namespace loupe::merge

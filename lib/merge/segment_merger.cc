@@ -1,0 +1,169 @@
+#include "merge/segment_merger.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "index/segment_writer.h"
+
+namespace loupe::merge {
+namespace {
+
+using index::IndexOptions;
+using index::PostingsCursor;
+
+bool IsLive(const MergeSource& s, uint32_t doc) { return s.live ? s.live->IsLive(doc) : s.reader->IsLive(doc); }
+
+// One field: the union of the sources' terms in byte order, each term's
+// postings concatenated in source order with renumbered documents.
+void CheckCancelled(const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) throw MergeCancelled{};
+}
+
+index::FieldStats MergeField(const index::FieldStats& proto, const std::vector<MergeSource>& sources,
+                             const std::vector<std::vector<uint32_t>>& maps, index::SegmentWriter& out,
+                             const std::vector<uint32_t>& lengths, const std::vector<uint32_t>& spans,
+                             double average_length, const std::atomic<bool>* cancel) {
+  index::FieldStats stats;
+  stats.number = proto.number;
+  stats.name = proto.name;
+  stats.options = proto.options;
+  const bool positions = index::HasPositions(stats.options);
+  index::PostingsWriter writer =
+      out.Postings(stats.options, lengths.data(), positions ? spans.data() : nullptr, average_length);
+  index::TermDictionaryWriter& dict = out.dictionary();
+  dict.StartField(stats.number, stats.options);
+
+  std::vector<index::TermDictionaryReader::Iterator> iterators;
+  iterators.reserve(sources.size());
+  for (const MergeSource& s : sources) iterators.push_back(s.reader->terms().Terms(stats.number));
+  // Sources ordered by their current term, then by source number.
+  const auto later = [&](size_t a, size_t b) {
+    const int c = iterators[a].term().compare(iterators[b].term());
+    return c != 0 ? c > 0 : a > b;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(later)> heap(later);
+  for (size_t i = 0; i < iterators.size(); ++i) {
+    if (iterators[i].valid()) heap.push(i);
+  }
+  std::string term;
+  std::vector<size_t> holders;
+  PostingsCursor cursor;
+  while (!heap.empty()) {
+    term.assign(iterators[heap.top()].term());
+    holders.clear();
+    while (!heap.empty() && iterators[heap.top()].term() == term) {
+      holders.push_back(heap.top());
+      heap.pop();
+    }
+    std::sort(holders.begin(), holders.end());
+    if ((stats.terms & 1023) == 0) CheckCancelled(cancel);
+    writer.StartTerm();
+    uint64_t docs = 0;
+    for (size_t i : holders) {
+      sources[i].reader->OpenPostings(stats.number, iterators[i].info(), &cursor);
+      for (uint32_t d = cursor.doc(); d != PostingsCursor::kNoMoreDocs; d = cursor.Next()) {
+        const uint32_t mapped = maps[i][d];
+        if (mapped == MergeResult::kDropped) continue;
+        const uint32_t freq = cursor.freq();
+        writer.AddDoc(mapped, freq, positions ? cursor.Positions() : nullptr);
+        ++docs;
+        stats.positions += positions ? freq : 0;
+      }
+    }
+    const index::TermInfo info = writer.FinishTerm();
+    if (docs > 0) {
+      dict.Add(term, info);
+      ++stats.terms;
+      stats.postings += docs;
+    }
+    for (size_t i : holders) {
+      iterators[i].Next();
+      if (iterators[i].valid()) heap.push(i);
+    }
+  }
+  dict.FinishField();
+  return stats;
+}
+
+}  // namespace
+
+MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std::vector<MergeSource>& sources,
+                          const std::string& name, uint64_t nonce, const std::atomic<bool>* cancel) {
+  MergeResult result;
+  index::SegmentWriter out(dir, name, nonce);
+  // New doc numbers: the live documents of each source, in order.
+  uint32_t max_doc = 0;
+  for (const MergeSource& s : sources) {
+    std::vector<uint32_t> map(s.reader->max_doc(), MergeResult::kDropped);
+    for (uint32_t d = 0; d < s.reader->max_doc(); ++d) {
+      if (IsLive(s, d)) map[d] = max_doc++;
+    }
+    result.doc_maps.push_back(std::move(map));
+  }
+  const auto& maps = result.doc_maps;
+
+  // Stored documents and ids, each stored block decompressed once.
+  std::vector<std::string> ids;
+  ids.reserve(max_doc);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const index::SegmentReader& r = *sources[i].reader;
+    r.stored().Scan([&](uint32_t doc, const Document& d) {
+      if ((doc & 255) == 0) CheckCancelled(cancel);
+      if (maps[i][doc] == MergeResult::kDropped) return;
+      out.stored().Add(d);
+      ids.emplace_back(r.Id(doc));
+    });
+  }
+
+  // Field lengths and spans, carried over.
+  std::vector<uint32_t> text_fields;
+  std::vector<std::vector<uint32_t>> lengths(schema.text_fields.size()), spans(schema.text_fields.size());
+  std::vector<index::FieldStats> stats;
+  for (size_t f = 0; f < schema.text_fields.size(); ++f) {
+    const uint32_t number = index::TextFieldNumber(f);
+    text_fields.push_back(number);
+    lengths[f].assign(max_doc, 0);
+    spans[f].assign(max_doc, 0);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const codec::PackedReader* len = sources[i].reader->Lengths(number);
+      const codec::PackedReader* span = sources[i].reader->Spans(number);
+      for (uint32_t d = 0; d < sources[i].reader->max_doc(); ++d) {
+        const uint32_t mapped = maps[i][d];
+        if (mapped == MergeResult::kDropped) continue;
+        lengths[f][mapped] = len ? static_cast<uint32_t>(len->Get(d)) : 0;
+        spans[f][mapped] = span ? static_cast<uint32_t>(span->Get(d)) : 0;
+      }
+    }
+  }
+
+  // The id field, then every text field.
+  const std::vector<uint32_t> no_lengths(max_doc, 0);
+  index::FieldStats id_proto{index::kIdField, "id", IndexOptions::kDocs, 0, 0, 0, 0, 0};
+  index::FieldStats id_stats = MergeField(id_proto, sources, maps, out, no_lengths, no_lengths, 1.0, cancel);
+  id_stats.docs_with_field = max_doc;
+  stats.push_back(id_stats);
+  for (size_t f = 0; f < schema.text_fields.size(); ++f) {
+    index::FieldStats proto{text_fields[f], schema.text_fields[f].name, IndexOptions::kPositions, 0, 0, 0, 0, 0};
+    uint64_t sum = 0, with_field = 0;
+    for (uint32_t len : lengths[f]) {
+      sum += len;
+      with_field += len > 0;
+    }
+    const double average = max_doc == 0 ? 1.0 : static_cast<double>(sum) / max_doc;
+    index::FieldStats s = MergeField(proto, sources, maps, out, lengths[f], spans[f], average, cancel);
+    s.sum_length = sum;
+    s.docs_with_field = with_field;
+    stats.push_back(std::move(s));
+  }
+
+  std::vector<std::string_view> id_views(ids.begin(), ids.end());
+  std::vector<const std::vector<uint32_t>*> length_ptrs, span_ptrs;
+  for (size_t f = 0; f < schema.text_fields.size(); ++f) {
+    length_ptrs.push_back(&lengths[f]);
+    span_ptrs.push_back(&spans[f]);
+  }
+  result.info = out.Finish(max_doc, std::move(stats), text_fields, length_ptrs, span_ptrs, id_views);
+  return result;
+}
+
+}  // namespace loupe::merge

@@ -1,0 +1,269 @@
+// Merging: results never change, readers keep their snapshot, deletions are
+// purged, background merges keep the segment count low, searches run safely
+// while a writer adds, deletes, commits and merges.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "loupe/error.h"
+#include "loupe/index_reader.h"
+#include "loupe/index_writer.h"
+#include "loupe/query.h"
+#include "loupe/searcher.h"
+#include "merge/merge_policy.h"
+#include "test_util.h"
+
+namespace loupe {
+namespace {
+
+Document RandomDoc(std::mt19937_64& rng, const std::string& id) {
+  Document d;
+  d.id = id;
+  std::string title, body;
+  for (int w = 0, n = 1 + static_cast<int>(rng() % 5); w < n; ++w) title += "w" + std::to_string(rng() % 40) + " ";
+  for (int w = 0, n = static_cast<int>(rng() % 150); w < n; ++w) {
+    body += "w" + std::to_string(static_cast<int>(std::pow(300.0, std::uniform_real_distribution<double>(0, 1)(rng)))) + " ";
+  }
+  d.fields.push_back({"title", title});
+  d.fields.push_back({"body", body});
+  d.fields.push_back({"n", static_cast<int64_t>(rng() % 100)});
+  return d;
+}
+
+std::vector<std::string> Queries() {
+  return {"w1", "w2 w3", "+w1 +w5", "\"w1 w2\"", "w1 -w2", "title:w3 body:w7", "w1*", "(w4 OR w9) AND w2",
+          "\"w2 w3\"~2", "w150 w200 w1", "-w1"};
+}
+
+struct Snapshot {
+  std::vector<SearchResults> results;
+  std::vector<uint64_t> counts;
+};
+
+Snapshot RunQueries(const std::string& path) {
+  const auto reader = IndexReader::Open(path);
+  const Searcher s(reader);
+  Snapshot out;
+  for (const std::string& q : Queries()) {
+    const QueryPtr query = ParseQuery(q, reader->schema());
+    out.results.push_back(s.Search(*query, {.k = 25}));
+    out.counts.push_back(s.Count(*query));
+  }
+  return out;
+}
+
+void ExpectSame(const Snapshot& a, const Snapshot& b) {
+  ASSERT_EQ(a.results.size(), b.results.size());
+  for (size_t q = 0; q < a.results.size(); ++q) {
+    EXPECT_EQ(a.counts[q], b.counts[q]) << Queries()[q];
+    ASSERT_EQ(a.results[q].hits.size(), b.results[q].hits.size()) << Queries()[q];
+    for (size_t i = 0; i < a.results[q].hits.size(); ++i) {
+      EXPECT_EQ(a.results[q].hits[i].id, b.results[q].hits[i].id) << Queries()[q] << " rank " << i;
+      // Statistics count live documents only, so scores are identical.
+      EXPECT_EQ(a.results[q].hits[i].score, b.results[q].hits[i].score) << Queries()[q] << " rank " << i;
+    }
+  }
+}
+
+class MergeResultsTest : public ::testing::TestWithParam<std::tuple<size_t, bool>> {};
+
+TEST_P(MergeResultsTest, MergingNeverChangesResults) {
+  const auto [target, deletions] = GetParam();
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed() + target * 2 + deletions);
+  {
+    auto writer = IndexWriter::Open(path, {.ram_budget_bytes = 1 << 20});
+    for (int commit = 0; commit < 7; ++commit) {
+      for (int i = 0; i < 150; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(rng() % 900)));
+      if (deletions) {
+        for (int i = 0; i < 20; ++i) writer->DeleteDocument("d" + std::to_string(rng() % 900));
+      }
+      writer->Commit();
+    }
+  }
+  const auto before_summary = IndexReader::Open(path)->Summary();
+  ASSERT_GT(before_summary.segments.size(), target);
+  const Snapshot before = RunQueries(path);
+  {
+    auto writer = IndexWriter::Open(path);
+    writer->ForceMerge(target);
+    EXPECT_GT(writer->stats().merges, 0u);
+  }
+  const auto after_summary = IndexReader::Open(path)->Summary();
+  EXPECT_LE(after_summary.segments.size(), target);
+  EXPECT_EQ(after_summary.documents, before_summary.documents);
+  if (target == 1) {
+    EXPECT_EQ(after_summary.deleted, 0u);  // purged
+  }
+  ExpectSame(before, RunQueries(path));
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, MergeResultsTest,
+                         ::testing::Combine(::testing::Values(size_t{1}, size_t{3}), ::testing::Bool()));
+
+TEST(Merge, ReaderOpenedBeforeAMergeKeepsItsSnapshot) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < 4; ++commit) {
+    for (int i = 0; i < 100; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 100 + i)));
+    writer->Commit();
+  }
+  const auto old_reader = IndexReader::Open(path);
+  const Searcher old_searcher(old_reader);
+  const QueryPtr q = ParseQuery("w1 w2", old_reader->schema());
+  const SearchResults before = old_searcher.Search(*q, {.k = 10});
+  writer->DeleteDocument(before.hits[0].id);
+  writer->ForceMerge(1);  // the old segments' files are removed now
+  ASSERT_EQ(IndexReader::Open(path)->Summary().segments.size(), 1u);
+  const SearchResults after = old_searcher.Search(*q, {.k = 10});
+  ASSERT_EQ(after.hits.size(), before.hits.size());
+  for (size_t i = 0; i < before.hits.size(); ++i) {
+    EXPECT_EQ(after.hits[i].id, before.hits[i].id);
+    EXPECT_EQ(after.hits[i].score, before.hits[i].score);
+  }
+  EXPECT_EQ(old_searcher.Fetch(before.hits[0]).id, before.hits[0].id);  // still readable
+  writer->Commit();
+  EXPECT_FALSE(IndexReader::Open(path)->Find(before.hits[0].id).has_value());  // new readers: deleted
+  EXPECT_EQ(old_searcher.Fetch(before.hits[0]).id, before.hits[0].id);        // old one: unchanged
+}
+
+TEST(Merge, UncommittedChangesSurviveAMergeUncommitted) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < 3; ++commit) {
+    for (int i = 0; i < 50; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 50 + i)));
+    writer->Commit();
+  }
+  writer->DeleteDocument("d7");   // not committed
+  writer->ForceMerge(1);
+  EXPECT_TRUE(IndexReader::Open(path)->Find("d7").has_value());  // the merge did not publish the delete
+  writer->Commit();
+  EXPECT_FALSE(IndexReader::Open(path)->Find("d7").has_value());
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), 149u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(Merge, BackgroundMergesKeepTheSegmentCountLow) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path, {.background_merges = true});
+  for (int commit = 0; commit < 60; ++commit) {
+    for (int i = 0; i < 20; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 20 + i)));
+    writer->Commit();
+  }
+  writer->WaitForMerges();
+  const auto summary = IndexReader::Open(path)->Summary();
+  EXPECT_EQ(summary.documents, 1200u);
+  EXPECT_LT(summary.segments.size(), 20u);
+  EXPECT_GT(writer->stats().merges, 0u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path, {.ram_budget_bytes = 1 << 20, .merge_on_commit = true});
+  for (int i = 0; i < 2000; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(i)));
+  writer->DeleteDocument("d5");
+  writer->Commit();
+  EXPECT_GT(writer->stats().segments_flushed, 1u);
+  const auto summary = IndexReader::Open(path)->Summary();
+  EXPECT_EQ(summary.segments.size(), 1u);
+  EXPECT_EQ(summary.documents, 1999u);
+  EXPECT_EQ(summary.deleted, 0u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+// Threads search (reopening readers now and then) while the writer adds,
+// replaces, deletes, commits and merges in the background. Run under TSan
+// in CI.
+TEST(Merge, SearchesRunWhileTheWriterCommitsAndMerges) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path, {.ram_budget_bytes = 1 << 20, .background_merges = true});
+  for (int i = 0; i < 200; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(i)));
+  writer->Commit();
+  std::atomic<bool> stop{false};
+  std::atomic<int> searches{0}, errors{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      std::mt19937_64 r(static_cast<uint64_t>(t));
+      while (!stop) {
+        try {
+          const auto reader = IndexReader::Open(path);
+          const Searcher s(reader);
+          for (int i = 0; i < 20 && !stop; ++i) {
+            const auto q = ParseQuery(Queries()[r() % Queries().size()], reader->schema());
+            const auto hits = s.Search(*q, {.k = 5}).hits;
+            for (const Hit& h : hits) {
+              if (s.Fetch(h).id != h.id) ++errors;
+            }
+            if (s.Count(*q) < hits.size()) ++errors;
+            ++searches;
+          }
+        } catch (const Error& e) {
+          ADD_FAILURE() << e.what();
+          ++errors;
+        }
+      }
+    });
+  }
+  for (int round = 0; round < 25; ++round) {
+    for (int i = 0; i < 40; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(rng() % 600)));
+    for (int i = 0; i < 5; ++i) writer->DeleteDocument("d" + std::to_string(rng() % 600));
+    writer->Commit();
+  }
+  writer->WaitForMerges();
+  writer->ForceMerge(1);
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(searches.load(), 0);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(MergePolicy, TiersOfSimilarSize) {
+  std::vector<merge::SegmentSize> segments;
+  for (int i = 0; i < 12; ++i) segments.push_back({"small" + std::to_string(i), 1 << 20, 100, 0});
+  for (int i = 0; i < 3; ++i) segments.push_back({"big" + std::to_string(i), 500 << 20, 100000, 0});
+  const auto merges = merge::FindMerges(segments);
+  ASSERT_EQ(merges.size(), 1u);
+  EXPECT_EQ(merges[0].size(), 10u);
+  for (size_t i : merges[0]) EXPECT_TRUE(segments[i].name.starts_with("small"));
+}
+
+TEST(MergePolicy, HeavilyDeletedSegmentsAreRewritten) {
+  std::vector<merge::SegmentSize> segments = {{"a", 100 << 20, 1000, 600}, {"b", 100 << 20, 1000, 10}};
+  const auto merges = merge::FindMerges(segments);
+  ASSERT_EQ(merges.size(), 1u);
+  EXPECT_EQ(merges[0], std::vector<size_t>{0});
+}
+
+TEST(MergePolicy, ForcedMergesReachTheTarget) {
+  std::vector<merge::SegmentSize> segments;
+  for (int i = 0; i < 25; ++i) segments.push_back({"s" + std::to_string(i), uint64_t(i + 1) << 20, 10, 0});
+  size_t count = segments.size();
+  while (true) {
+    std::vector<merge::SegmentSize> current(segments.begin(), segments.begin() + static_cast<long>(count));
+    const auto merges = merge::FindForcedMerges(current, 1);
+    if (merges.empty()) break;
+    EXPECT_LE(merges[0].size(), 10u);
+    count -= merges[0].size() - 1;
+  }
+  EXPECT_EQ(count, 1u);
+}
+
+}  // namespace
+}  // namespace loupe
