@@ -4,9 +4,10 @@
 #   ./loupe.sh demo     install what is missing, build, and run the main job:
 #                       index the bundled corpus/ and search it
 #   ./loupe.sh test     install what is missing, build, and run the test suite
-#                       (with CI=true or --full also the sanitizer builds and
-#                       the heavy test labels)
-#   ./loupe.sh build [release|asan]   only build (default: release)
+#                       (with CI=true or --full also the ASan+UBSan run of
+#                       the whole suite and the TSan run of the concurrency
+#                       tests)
+#   ./loupe.sh build [release|asan|tsan]   only build (default: release)
 #   ./loupe.sh deps     only install the missing Debian packages
 #
 # Builds live in build/<kind>; a second run is incremental. Needs root or sudo
@@ -53,15 +54,21 @@ build() {
   case $kind in
     release) args+=(-DCMAKE_BUILD_TYPE=Release) ;;
     asan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DLOUPE_SANITIZE=address,undefined" -DLOUPE_BUILD_BENCH=OFF) ;;
-    *) echo "unknown build kind: $kind (release, asan)" >&2; exit 2 ;;
+    tsan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_SANITIZE=thread -DLOUPE_BUILD_BENCH=OFF) ;;
+    *) echo "unknown build kind: $kind (release, asan, tsan)" >&2; exit 2 ;;
   esac
   if [[ ! -f $dir/build.ninja ]]; then
     log "configuring $dir"
     cmake -S . -B "$dir" "${args[@]}" >/dev/null
   fi
+  shift
   log "building $dir"
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build "$dir" -j "$JOBS" ${1:+--target "$@"}
 }
+
+# The tests where threads share an index: searches while a writer commits and
+# merges, many searchers on one reader, concurrent adders.
+TSAN_TESTS=(merge_test:'Merge.*' search_test:'*ManyThreads*' index_test:'*Concurrent*')
 
 run_demo() {
   local loupe=build/release/tools/loupe/loupe idx=build/demo-index
@@ -97,6 +104,12 @@ run_tests() {
     log "running the test suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build/asan --output-on-failure -j "$JOBS"
+    build tsan "${TSAN_TESTS[@]%%:*}"
+    log "running the concurrency tests under ThreadSanitizer (build/tsan)"
+    for entry in "${TSAN_TESTS[@]}"; do
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        "build/tsan/tests/${entry%%:*}" --gtest_filter="${entry#*:}" --gtest_brief=1
+    done
   fi
   log "all tests passed"
 }
@@ -123,7 +136,7 @@ case $cmd in
     install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "index/format.h"
 #include "index/reader_impl.h"
@@ -12,6 +14,20 @@ bool IsLoupeFileName(const std::string& name) {
   return name == kLockFileName || name.starts_with("seg_") || name.starts_with(kManifestPrefix);
 }
 
+// Listing a directory while a writer renames a new manifest into place and
+// removes the old one may show neither (readdir gives no snapshot). So a
+// directory that holds segment files but no manifest is listed again.
+std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir) {
+  for (int attempt = 0;; ++attempt) {
+    if (std::optional<uint64_t> latest = LatestGeneration(dir)) return latest;
+    const std::vector<std::string> names = dir.List();
+    const bool has_segments =
+        std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.starts_with("seg_"); });
+    if (!has_segments || attempt >= 50) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options) {
   auto impl = std::make_unique<IndexReader::Impl>();
   impl->path = path;
@@ -19,7 +35,7 @@ std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, con
   // A writer may publish a new commit and remove the old one's files while we
   // open them; then the newer commit is the one to open.
   for (int attempt = 0;; ++attempt) {
-    const std::optional<uint64_t> latest = LatestGeneration(*impl->dir);
+    const std::optional<uint64_t> latest = SettledLatestGeneration(*impl->dir);
     if (!latest) throw NotFoundError(path + ": no Loupe index here (no commit manifest)");
     try {
       impl->manifest = ReadManifest(*impl->dir, *latest);
@@ -29,7 +45,7 @@ std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, con
       }
       return impl;
     } catch (const NotFoundError&) {
-      const std::optional<uint64_t> now = LatestGeneration(*impl->dir);
+      const std::optional<uint64_t> now = SettledLatestGeneration(*impl->dir);
       if (attempt >= 20 || !now || *now == *latest) throw;
     }
   }
@@ -213,7 +229,7 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
 VerifyReport VerifyIndex(const std::string& path) {
   VerifyReport report;
   auto dir = store::OpenFileSystemDirectory(path, false);
-  const std::optional<uint64_t> latest = index::LatestGeneration(*dir);
+  const std::optional<uint64_t> latest = index::SettledLatestGeneration(*dir);
   if (!latest) {
     report.errors.push_back(path + ": no Loupe index here (no commit manifest)");
     return report;

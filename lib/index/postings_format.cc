@@ -9,6 +9,12 @@
 
 namespace loupe::index {
 
+namespace {
+constexpr const char* kTooLarge =
+    "a segment's postings would pass the format's 4 GiB limit (use a smaller RAM budget, or merge into more "
+    "segments)";
+}  // namespace
+
 using store::LoadU32;
 
 PostingsWriter::PostingsWriter(store::CheckedWriter* post, store::CheckedWriter* pos, IndexOptions options,
@@ -129,7 +135,7 @@ void PostingsWriter::WriteBlock(const EncodedBlock& block) {
   post_->Write(block.postings);
   if (HasPositions(options_)) pos_->Write(block.positions);
   if (post_->offset() > kMaxPostingsFileBytes || (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
-    throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
+    throw InvalidArgumentError(kTooLarge);
   }
 }
 
@@ -162,7 +168,7 @@ TermInfo PostingsWriter::FinishTerm() {
     post_->Write(scratch_.postings);
     if (with_positions) pos_->Write(scratch_.positions);
     if (post_->offset() > kMaxPostingsFileBytes || (pos_ != nullptr && pos_->offset() > kMaxPostingsFileBytes)) {
-      throw InvalidArgumentError("segment postings exceed 4 GiB; use a smaller RAM budget");
+      throw InvalidArgumentError(kTooLarge);
     }
     return info;
   }

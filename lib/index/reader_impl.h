@@ -2,6 +2,7 @@
 // segments. The search layer works on this.
 #pragma once
 
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct IndexReader::Impl {
 };
 
 namespace index {
+
+// The newest commit generation in `dir`, listing again when a writer racing
+// the listing hides every manifest (see index_reader.cc).
+std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir);
 
 // Opens the newest commit of `dir`, retrying when a concurrent writer
 // replaces it between reading the manifest and opening its segments.

@@ -56,7 +56,7 @@ StoredFieldsWriter::~StoredFieldsWriter() {
 }
 
 size_t StoredFieldsWriter::memory_bytes() const {
-  // Read racily on purpose: an estimate for the RAM budget.
+  // An estimate for the RAM budget, read while the compressor runs.
   return block_.capacity() + queued_bytes_ + pending_bytes_;
 }
 

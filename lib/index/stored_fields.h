@@ -22,6 +22,7 @@
 // The id is not stored here (see doc_ids.h).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -89,14 +90,14 @@ class StoredFieldsWriter {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<RawBlock> queue_;
-  size_t queued_bytes_ = 0;
+  std::atomic<size_t> queued_bytes_{0};  // atomic: memory_bytes() reads it unlocked
   bool closing_ = false;
   std::exception_ptr failure_;
 
   // Owned by the compressor. Blocks are held back until the dictionary is
   // trained (or the segment ends).
   std::vector<RawBlock> pending_;
-  size_t pending_bytes_ = 0;
+  std::atomic<size_t> pending_bytes_{0};  // ditto
   bool dictionary_decided_ = false;
   uint64_t dictionary_offset_ = 0;
   uint32_t dictionary_length_ = 0;

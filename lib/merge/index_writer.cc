@@ -255,6 +255,12 @@ struct IndexWriter::Impl {
 
   // ---- merging ----
 
+  merge::MergePolicyOptions PolicyOptions() const {
+    merge::MergePolicyOptions policy;
+    policy.max_segment_bytes = std::min(policy.max_segment_bytes, options.max_merged_segment_bytes);
+    return policy;
+  }
+
   std::vector<merge::SegmentSize> Sizes() const {
     std::vector<merge::SegmentSize> sizes;
     for (const CommittedSegment& c : committed) {
@@ -400,12 +406,38 @@ struct IndexWriter::Impl {
 
   // Merges the segments flushed in this session (not yet committed) into one.
   // Called by Commit with every add finished (the commit lock is held).
+  // merge_on_commit: the segments this session flushed are merged, in groups
+  // of consecutive segments that stay under the policy's segment cap (a huge
+  // run makes a few big segments, never one past the format's limits). Runs
+  // under the exclusive commit lock, so no add or delete touches them.
   void MergeSessionSegments(std::unique_lock<std::mutex>& held) {
+    const uint64_t cap = PolicyOptions().max_segment_bytes;
+    std::vector<std::vector<std::shared_ptr<const index::SegmentReader>>> groups;
+    uint64_t group_bytes = 0;
+    for (const SessionSegment& s : session) {
+      if (!s.flushed) continue;
+      uint64_t bytes = 0;
+      for (const auto& f : s.flushed->info().files) bytes += f.size;
+      if (groups.empty() || group_bytes + bytes > cap) {
+        groups.emplace_back();
+        group_bytes = 0;
+      }
+      groups.back().push_back(s.flushed);
+      group_bytes += bytes;
+    }
+    for (const auto& group : groups) {
+      if (group.size() >= 2) MergeSessionGroup(held, group);
+    }
+  }
+
+  void MergeSessionGroup(std::unique_lock<std::mutex>& held,
+                         const std::vector<std::shared_ptr<const index::SegmentReader>>& group) {
     std::vector<merge::MergeSource> sources;
     for (const SessionSegment& s : session) {
-      if (s.flushed) sources.push_back({s.flushed, s.live ? &*s.live : nullptr});
+      if (s.flushed && std::find(group.begin(), group.end(), s.flushed) != group.end()) {
+        sources.push_back({s.flushed, s.live ? &*s.live : nullptr});
+      }
     }
-    if (sources.size() < 2) return;
     const std::string name = SegmentName(manifest.next_segment++);
     const uint64_t nonce = RandomU64();
     merge_outputs.insert(name);
@@ -427,10 +459,21 @@ struct IndexWriter::Impl {
       for (const auto& f : src.reader->info().files) bytes += f.size;
       index::RemoveSegmentFiles(*dir, src.reader->name());
     }
-    std::erase_if(session, [](const SessionSegment& s) { return s.flushed != nullptr; });
-    SessionSegment s;
-    s.flushed = std::move(reader);
-    session.push_back(std::move(s));
+    // The merged segment takes the place of the group's first segment.
+    std::vector<SessionSegment> kept;
+    bool placed = false;
+    for (SessionSegment& s : session) {
+      if (s.flushed && std::find(group.begin(), group.end(), s.flushed) != group.end()) {
+        if (placed) continue;
+        placed = true;
+        SessionSegment m;
+        m.flushed = reader;
+        kept.push_back(std::move(m));
+      } else {
+        kept.push_back(std::move(s));
+      }
+    }
+    session = std::move(kept);
     ++stats.merges;
     stats.segments_merged += sources.size();
     stats.bytes_merged += bytes;
@@ -450,7 +493,7 @@ struct IndexWriter::Impl {
         for (size_t i = 0; i < committed.size(); ++i) {
           if (!committed[i].merging) sizes.push_back(all[i]);
         }
-        const auto merges = merge::FindMerges(sizes);
+        const auto merges = merge::FindMerges(sizes, PolicyOptions());
         if (merges.empty() || closing) break;
         std::vector<std::string> names;
         for (size_t i : merges[0]) names.push_back(sizes[i].name);
@@ -715,8 +758,11 @@ void IndexWriter::Commit() {
     m.failure = std::current_exception();
     throw;
   }
-  // The commit is durable; now make it the writer's base.
-  m.manifest = next;
+  // The commit is durable; now make it the writer's base. The schema is left
+  // alone: it never changes after Open, and merges read it without the lock.
+  m.manifest.generation = next.generation;
+  m.manifest.segments = next.segments;
+  m.manifest.written_by = next.written_by;
   std::vector<Impl::CommittedSegment> committed;
   for (const index::SegmentEntry& e : next.segments) {
     std::shared_ptr<const index::SegmentReader> reader;

@@ -184,6 +184,29 @@ TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
+TEST(Merge, MergeOnCommitRespectsTheSegmentCap) {
+  testing::TempDir tmp;
+  const auto load = [&](const std::string& path, const IndexWriterOptions& options) {
+    std::mt19937_64 rng(testing::TestSeed());
+    auto writer = IndexWriter::Open(path, options);
+    for (int i = 0; i < 6000; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(i)));
+    writer->Commit();
+    return writer->stats();
+  };
+  const IndexWriterStats flushed = load(tmp.Sub("plain"), {.ram_budget_bytes = 1 << 20});
+  ASSERT_GE(flushed.segments_flushed, 6u);
+  const uint64_t cap = 3 * flushed.bytes_flushed / flushed.segments_flushed;
+  const IndexWriterStats merged = load(tmp.Sub("capped"), {.ram_budget_bytes = 1 << 20,
+                                                           .merge_on_commit = true,
+                                                           .max_merged_segment_bytes = cap});
+  const auto summary = IndexReader::Open(tmp.Sub("capped"))->Summary();
+  EXPECT_GT(merged.merges, 0u);
+  EXPECT_GT(summary.segments.size(), 1u);
+  EXPECT_LT(summary.segments.size(), flushed.segments_flushed);
+  EXPECT_EQ(summary.documents, 6000u);
+  EXPECT_TRUE(VerifyIndex(tmp.Sub("capped")).ok());
+}
+
 // Threads search (reopening readers now and then) while the writer adds,
 // replaces, deletes, commits and merges in the background. Run under TSan
 // in CI.

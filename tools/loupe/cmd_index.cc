@@ -30,7 +30,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "DIR INPUT... [--create] [--analyzer NAME] [--field NAME=SRC[,SRC...]]...\n"
-    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--quiet]\n\n"
+    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--no-merge] [--quiet]\n\n"
     "Adds the documents of each INPUT to the index in DIR (created if missing).\n"
     "INPUT is a JSON Lines file (plain, zstd or gzip, recognised by content), a\n"
     "folder of .txt articles, or '-' for standard input (see corpus/README.md).\n"

@@ -37,6 +37,11 @@ struct IndexWriterOptions {
   // before publishing them (a bulk load then ends as one segment, as after
   // Lucene's flushes and merges).
   bool merge_on_commit = false;
+  // Merges chosen by the policy and merges at commit stop short of making a
+  // segment larger than this (capped at 2 GiB, which keeps every segment
+  // within the format's 32-bit offsets). Forced merges (ForceMerge) ignore
+  // it, as they must reach the segment count asked for.
+  uint64_t max_merged_segment_bytes = uint64_t{2} << 30;
 };
 
 struct IndexWriterStats {
