@@ -60,9 +60,9 @@ std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return segments[a].live_bytes() < segments[b].live_bytes(); });
   // Merge the smallest ones: as many as it takes to reach the target, at
-  // most max_merge_at_once in this round.
+  // most max_forced_merge_at_once in this round.
   const size_t excess = segments.size() - max_segments + 1;
-  const size_t n = std::min(excess, options.max_merge_at_once);
+  const size_t n = std::min(excess, options.max_forced_merge_at_once);
   return {std::vector<size_t>(order.begin(), order.begin() + static_cast<long>(n))};
 }
 

@@ -25,6 +25,10 @@ struct SegmentSize {
 struct MergePolicyOptions {
   size_t segments_per_tier = 10;
   size_t max_merge_at_once = 10;
+  // Forced merges take more at once: the merge streams every source side by
+  // side (one block per source in memory), and each extra round would
+  // rewrite the data again.
+  size_t max_forced_merge_at_once = 100;
   double tier_factor = 10.0;
   uint64_t floor_bytes = uint64_t{2} << 20;        // smaller segments all count as this size
   uint64_t max_segment_bytes = uint64_t{2} << 30;  // .post/.pos offsets are 32-bit
@@ -37,8 +41,8 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
                                             const MergePolicyOptions& options = {});
 
 // Merges that bring the index to at most `max_segments` segments (smallest
-// first, at most max_merge_at_once at a time; run them and ask again until
-// none is returned). Ignores the size limit, as a forced merge must.
+// first, at most max_forced_merge_at_once at a time; run them and ask again
+// until none is returned). Ignores the size limit, as a forced merge must.
 std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>& segments, size_t max_segments,
                                                   const MergePolicyOptions& options = {});
 

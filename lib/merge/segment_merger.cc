@@ -1,7 +1,11 @@
 #include "merge/segment_merger.h"
 
 #include <algorithm>
+#include <atomic>
+#include <initializer_list>
+#include <exception>
 #include <queue>
+#include <thread>
 
 #include "index/segment_writer.h"
 
@@ -12,6 +16,14 @@ using index::IndexOptions;
 using index::PostingsCursor;
 
 bool IsLive(const MergeSource& s, uint32_t doc) { return s.live ? s.live->IsLive(doc) : s.reader->IsLive(doc); }
+
+// The sources are read once, front to back; letting go of the pages already
+// read now and then keeps the merge's memory bounded whatever their size.
+void ReleaseMemory(const MergeSource& source, std::initializer_list<const char*> extensions) {
+  for (const char* extension : extensions) {
+    if (const store::CheckedFile* f = source.reader->File(extension)) f->ReleaseMemory();
+  }
+}
 
 // One field: the union of the sources' terms in byte order, each term's
 // postings concatenated in source order with renumbered documents.
@@ -46,6 +58,7 @@ index::FieldStats MergeField(const index::FieldStats& proto, const std::vector<M
     if (iterators[i].valid()) heap.push(i);
   }
   std::string term;
+  uint64_t seen = 0;  // terms, with or without live postings
   std::vector<size_t> holders;
   PostingsCursor cursor;
   while (!heap.empty()) {
@@ -56,7 +69,11 @@ index::FieldStats MergeField(const index::FieldStats& proto, const std::vector<M
       heap.pop();
     }
     std::sort(holders.begin(), holders.end());
-    if ((stats.terms & 1023) == 0) CheckCancelled(cancel);
+    ++seen;
+    if ((seen & 1023) == 0) CheckCancelled(cancel);
+    if ((seen & 16383) == 0) {
+      for (const MergeSource& s : sources) ReleaseMemory(s, {"terms", "post", "pos"});
+    }
     writer.StartTerm();
     uint64_t docs = 0;
     for (size_t i : holders) {
@@ -102,18 +119,44 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
   }
   const auto& maps = result.doc_maps;
 
-  // Stored documents and ids, each stored block decompressed once.
+  // Stored documents and ids, each stored block decompressed once, in a
+  // thread of their own: they go to their own file, and recompressing them
+  // costs about as much as merging every posting, so the two overlap.
   std::vector<std::string> ids;
   ids.reserve(max_doc);
-  for (size_t i = 0; i < sources.size(); ++i) {
-    const index::SegmentReader& r = *sources[i].reader;
-    r.stored().Scan([&](uint32_t doc, const Document& d) {
-      if ((doc & 255) == 0) CheckCancelled(cancel);
-      if (maps[i][doc] == MergeResult::kDropped) return;
-      out.stored().Add(d);
-      ids.emplace_back(r.Id(doc));
-    });
-  }
+  std::atomic<bool> abandon_stored{false};
+  std::exception_ptr stored_failure;
+  std::thread stored_thread([&] {
+    try {
+      for (size_t i = 0; i < sources.size(); ++i) {
+        const index::SegmentReader& r = *sources[i].reader;
+        r.stored().Scan([&](uint32_t doc, const Document& d) {
+          if ((doc & 255) == 0) {
+            if (abandon_stored.load(std::memory_order_relaxed)) throw MergeCancelled{};
+            CheckCancelled(cancel);
+            if ((doc & 4095) == 0) ReleaseMemory(sources[i], {"docs", "ids"});
+          }
+          if (maps[i][doc] == MergeResult::kDropped) return;
+          out.stored().Add(d);
+          ids.emplace_back(r.Id(doc));
+        });
+        ReleaseMemory(sources[i], {"docs", "ids"});
+      }
+    } catch (...) {
+      stored_failure = std::current_exception();
+    }
+  });
+  // Joined on every path out, before `out` and the sources go away.
+  struct Joiner {
+    std::thread& thread;
+    std::atomic<bool>& abandon;
+    ~Joiner() {
+      if (thread.joinable()) {
+        abandon = true;
+        thread.join();
+      }
+    }
+  } joiner{stored_thread, abandon_stored};
 
   // Field lengths and spans, carried over.
   std::vector<uint32_t> text_fields;
@@ -136,6 +179,8 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
     }
   }
 
+  for (const MergeSource& s : sources) ReleaseMemory(s, {"lens"});
+
   // The id field, then every text field.
   const std::vector<uint32_t> no_lengths(max_doc, 0);
   index::FieldStats id_proto{index::kIdField, "id", IndexOptions::kDocs, 0, 0, 0, 0, 0};
@@ -156,6 +201,8 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
     stats.push_back(std::move(s));
   }
 
+  stored_thread.join();
+  if (stored_failure) std::rethrow_exception(stored_failure);
   std::vector<std::string_view> id_views(ids.begin(), ids.end());
   std::vector<const std::vector<uint32_t>*> length_ptrs, span_ptrs;
   for (size_t f = 0; f < schema.text_fields.size(); ++f) {

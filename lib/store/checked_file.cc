@@ -1,6 +1,8 @@
 #include "store/checked_file.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <new>
 
 #include "loupe/error.h"
 
@@ -106,7 +108,21 @@ CheckedFile::CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind
 }
 
 void CheckedFile::VerifyChecksum() const {
-  const uint64_t actual = XXH3_64bits(data_.data(), data_.size() - 8);
+  // Hashed a window at a time, each let go of once hashed: searches need few
+  // of the pages, so they stay in the page cache rather than count as this
+  // process's memory, and opening a huge file does not need its size in RAM.
+  constexpr size_t kWindow = size_t{16} << 20;
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH3_64bits_reset(state);
+  const size_t hashed = data_.size() - 8;
+  for (size_t at = 0; at < hashed; at += kWindow) {
+    const size_t n = std::min(kWindow, hashed - at);
+    XXH3_64bits_update(state, data_.data() + at, n);
+    file_->ReleaseMemory(at, n);
+  }
+  const uint64_t actual = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
   if (actual != checksum_) {
     Corrupt("checksum mismatch (stored " + Hex(checksum_) + ", computed " + Hex(actual) + ")");
   }

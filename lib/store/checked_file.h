@@ -101,6 +101,8 @@ class CheckedFile {
 
   // Hashes the file and compares with the footer; throws CorruptionError.
   void VerifyChecksum() const;
+  // See ReadableFile::ReleaseMemory.
+  void ReleaseMemory(uint64_t offset = 0, uint64_t length = UINT64_MAX) const { file_->ReleaseMemory(offset, length); }
 
   // The bytes between header and footer, and the whole file.
   std::string_view body() const { return data_.substr(kHeaderSize, data_.size() - kHeaderSize - kFooterSize); }

@@ -33,6 +33,15 @@ class ReadableFile {
   virtual ~ReadableFile() = default;
   virtual std::string_view data() const = 0;
   virtual const std::string& name() const = 0;
+  // Lets go of the memory that reading bytes [offset, offset + length) has
+  // made resident in this process (for a mapped file, its pages; they fault
+  // back in from the page cache when read again). The data stays readable.
+  // Long sequential readers (checksums, the merger) call it as they go, so
+  // their footprint stays bounded whatever the file's size.
+  virtual void ReleaseMemory(uint64_t offset = 0, uint64_t length = UINT64_MAX) const {
+    (void)offset;
+    (void)length;
+  }
 };
 
 // Held while a process has the index open for writing; released on destruction.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -73,6 +74,14 @@ class MappedFile : public ReadableFile {
   }
   std::string_view data() const override { return {static_cast<const char*>(addr_), size_}; }
   const std::string& name() const override { return name_; }
+  void ReleaseMemory(uint64_t offset, uint64_t length) const override {
+    // A read-only shared file mapping: dropping its pages loses nothing.
+    if (offset >= size_) return;
+    const uint64_t end = std::min<uint64_t>(size_, length >= size_ - offset ? size_ : offset + length);
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t start = offset / page * page;
+    ::madvise(static_cast<char*>(const_cast<void*>(addr_)) + start, end - start, MADV_DONTNEED);
+  }
 
  private:
   std::string name_;

@@ -277,15 +277,25 @@ TEST(MergePolicy, HeavilyDeletedSegmentsAreRewritten) {
 TEST(MergePolicy, ForcedMergesReachTheTarget) {
   std::vector<merge::SegmentSize> segments;
   for (int i = 0; i < 25; ++i) segments.push_back({"s" + std::to_string(i), uint64_t(i + 1) << 20, 10, 0});
-  size_t count = segments.size();
+  // By default all in one round: the merge streams every source at once.
+  const auto all = merge::FindForcedMerges(segments, 1);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].size(), 25u);
+  // With a bound per round, smallest first, until the target is reached.
+  const merge::MergePolicyOptions bounded{.max_forced_merge_at_once = 10};
+  size_t count = segments.size(), rounds = 0;
   while (true) {
     std::vector<merge::SegmentSize> current(segments.begin(), segments.begin() + static_cast<long>(count));
-    const auto merges = merge::FindForcedMerges(current, 1);
+    const auto merges = merge::FindForcedMerges(current, 3, bounded);
     if (merges.empty()) break;
+    ASSERT_EQ(merges.size(), 1u);
     EXPECT_LE(merges[0].size(), 10u);
+    for (size_t i : merges[0]) EXPECT_LT(i, 10u);  // the smallest ones
     count -= merges[0].size() - 1;
+    ++rounds;
   }
-  EXPECT_EQ(count, 1u);
+  EXPECT_EQ(count, 3u);
+  EXPECT_EQ(rounds, 3u);
 }
 
 }  // namespace
