@@ -4,10 +4,12 @@
 #   ./loupe.sh demo     install what is missing, build, and run the main job:
 #                       index the bundled corpus/ and search it
 #   ./loupe.sh test     install what is missing, build, and run the test suite
-#                       (with CI=true or --full also the ASan+UBSan run of
-#                       the whole suite and the TSan run of the concurrency
-#                       tests)
-#   ./loupe.sh build [release|asan|tsan]   only build (default: release)
+#                       (with CI=true or --full also the kill tests, the
+#                       ASan+UBSan run of the whole suite, the TSan run of the
+#                       concurrency tests and a bounded libFuzzer run of every
+#                       fuzz target)
+#   ./loupe.sh fuzz [SECONDS]   run every fuzz target for SECONDS (default 60)
+#   ./loupe.sh build [release|asan|tsan|fuzz]   only build (default: release)
 #   ./loupe.sh deps     only install the missing Debian packages
 #
 # Builds live in build/<kind>; a second run is incremental. Needs root or sudo
@@ -23,6 +25,8 @@ BUILD_PACKAGES=(g++ cmake ninja-build pkg-config ccache
   libboost-iostreams-dev libboost-program-options-dev libzstd-dev libxxhash-dev
   libsimdjson-dev libstemmer-dev libicu-dev libgtest-dev libgmock-dev libbenchmark-dev)
 TEST_PACKAGES=(zstd gzip python3)
+# libFuzzer comes with clang's runtime libraries.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev libfuzzer-14-dev)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -55,7 +59,9 @@ build() {
     release) args+=(-DCMAKE_BUILD_TYPE=Release) ;;
     asan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DLOUPE_SANITIZE=address,undefined" -DLOUPE_BUILD_BENCH=OFF) ;;
     tsan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_SANITIZE=thread -DLOUPE_BUILD_BENCH=OFF) ;;
-    *) echo "unknown build kind: $kind (release, asan, tsan)" >&2; exit 2 ;;
+    fuzz) args+=(-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_FUZZ=ON
+                 "-DLOUPE_SANITIZE=address,undefined" -DLOUPE_BUILD_BENCH=OFF) ;;
+    *) echo "unknown build kind: $kind (release, asan, tsan, fuzz)" >&2; exit 2 ;;
   esac
   if [[ ! -f $dir/build.ninja ]]; then
     log "configuring $dir"
@@ -94,11 +100,41 @@ run_demo() {
   "$loupe" analyze --analyzer english "Lý Thượng Phúc’s U.S.-China talks at the Shangri-La Dialogue"
 }
 
+# Each fuzz target runs for a bounded time from its seed corpus (in a scratch
+# copy); a crash fails the run and leaves its input to add to
+# tests/fuzz/regressions/<target>/, where every build replays it from then on.
+FUZZ_TARGETS=(query_parser analyzer json_document segment)
+
+run_fuzz() {
+  local seconds=${1:-60} work
+  build fuzz
+  work=$(mktemp -d)
+  for target in "${FUZZ_TARGETS[@]}"; do
+    log "fuzzing $target for ${seconds} s (build/fuzz)"
+    cp -r "tests/fuzz/corpus/$target" "$work/$target"
+    if ! "build/fuzz/tests/fuzz/${target}_fuzz" "$work/$target" -max_total_time="$seconds" -timeout=20 \
+        -rss_limit_mb=4096 -artifact_prefix="$ROOT/build/fuzz/$target-" -print_final_stats=1 \
+        > "build/fuzz/$target.log" 2>&1; then
+      tail -n 60 "build/fuzz/$target.log" >&2
+      echo "fuzz target $target failed: the input is build/fuzz/$target-*; fix the bug and add the input to tests/fuzz/regressions/$target/" >&2
+      rm -rf "$work"
+      return 1
+    fi
+    grep -E "^#[0-9]+ +DONE" "build/fuzz/$target.log" >&2 || true
+  done
+  rm -rf "$work"
+}
+
 run_tests() {
   local full=$1
   build release
-  log "running the test suite (build/release)"
-  ctest --test-dir build/release --output-on-failure -j "$JOBS"
+  if [[ $full == 1 ]]; then
+    log "running the test suite with the kill and heavy tests (build/release)"
+    ctest --test-dir build/release --output-on-failure -j "$JOBS"
+  else
+    log "running the test suite (build/release; the kill and heavy tests run with --full)"
+    ctest --test-dir build/release --output-on-failure -j "$JOBS" -LE "kill|heavy"
+  fi
   if [[ $full == 1 ]]; then
     build asan
     log "running the test suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)"
@@ -110,6 +146,7 @@ run_tests() {
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         "build/tsan/tests/${entry%%:*}" --gtest_filter="${entry#*:}" --gtest_brief=1
     done
+    run_fuzz "${FUZZ_SECONDS:-60}"
   fi
   log "all tests passed"
 }
@@ -125,18 +162,25 @@ case $cmd in
   test)
     full=0
     [[ ${CI:-} == true || ${1:-} == --full ]] && full=1
-    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    packages=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+    [[ $full == 1 ]] && packages+=("${FUZZ_PACKAGES[@]}")
+    install_missing "${packages[@]}"
     run_tests "$full"
+    ;;
+  fuzz)
+    install_missing "${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    run_fuzz "${1:-60}"
     ;;
   build)
     install_missing "${BUILD_PACKAGES[@]}"
+    [[ ${1:-} == fuzz ]] && install_missing "${FUZZ_PACKAGES[@]}"
     build "${1:-release}"
     ;;
   deps)
-    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
     ;;
   *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -16,6 +16,15 @@ if(LOUPE_WERROR)
   target_compile_options(loupe_build_flags INTERFACE -Werror)
 endif()
 
+if(LOUPE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "LOUPE_FUZZ needs clang: configure with -DCMAKE_CXX_COMPILER=clang++ "
+                        "(Debian packages clang and libclang-rt-14-dev)")
+  endif()
+  # Coverage instrumentation for the whole library; the fuzz targets link libFuzzer.
+  target_compile_options(loupe_build_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 if(LOUPE_SANITIZE)
   # Keep frames for readable sanitizer reports; -O1 keeps the suite fast enough.
   set(_loupe_san_flags -fsanitize=${LOUPE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)

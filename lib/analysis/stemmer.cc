@@ -61,6 +61,12 @@ void Stemmer::ClearCache() {
 }
 
 std::string_view Stemmer::Stem(std::string_view word) {
+  // Words of one or two letters are left as they are, as Lucene's Porter
+  // stemmer does (Snowball's "porter" would turn "us" into "u" and "s" into
+  // an empty term; its "english" leaves them alone anyway).
+  size_t letters = 0;
+  for (const char c : word) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (letters <= 2) return word;
   const bool cacheable = word.size() <= kMaxCachedWordLength;
   uint64_t hash = 0;
   size_t slot = 0;

@@ -266,8 +266,8 @@ StoredFieldsReader::StoredFieldsReader(const store::CheckedFile* file, uint32_t 
   uint32_t doc = 0;
   uint64_t offset = 0;
   for (uint32_t b = 0; b < blocks; ++b) {
-    uint32_t doc_delta, length;
-    uint64_t offset_delta;
+    uint32_t doc_delta = 0, length = 0;
+    uint64_t offset_delta = 0;
     if (!codec::GetVarint32(p, end, &doc_delta) || !codec::GetVarint64(p, end, &offset_delta) ||
         !codec::GetVarint32(p, end, &length)) {
       fail();
@@ -291,8 +291,8 @@ StoredFieldsReader::StoredFieldsReader(const store::CheckedFile* file, uint32_t 
     names_.emplace_back(reinterpret_cast<const char*>(p), len);
     p += len;
   }
-  uint64_t dict_offset;
-  uint32_t dict_length;
+  uint64_t dict_offset = 0;
+  uint32_t dict_length = 0;
   if (!codec::GetVarint64(p, end, &dict_offset) || !codec::GetVarint32(p, end, &dict_length)) fail();
   if (dict_length > 0) {
     const std::string_view dict = file->Slice(dict_offset, dict_length, "compression dictionary");

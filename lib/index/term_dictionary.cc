@@ -96,7 +96,7 @@ TermDictionaryReader::TermDictionaryReader(const store::CheckedFile* file) : fil
   fields_.reserve(field_count);
   for (uint32_t f = 0; f < field_count; ++f) {
     FieldTerms field{};
-    uint32_t blocks;
+    uint32_t blocks = 0;
     if (!codec::GetVarint32(p, end, &field.field_number) || p >= end) fail();
     const uint8_t options = *p++;
     if (options > static_cast<uint8_t>(IndexOptions::kPositions)) fail();
@@ -180,7 +180,7 @@ void TermDictionaryReader::Iterator::Next() {
 bool TermDictionaryReader::Iterator::ReadEntry() {
   const store::CheckedFile* file = reader_->file_;
   auto fail = [&] { file->Corrupt("malformed term entry in block " + std::to_string(block_)); };
-  uint32_t shared, suffix;
+  uint32_t shared = 0, suffix = 0;
   if (!codec::GetVarint32(p_, end_, &shared) || !codec::GetVarint32(p_, end_, &suffix)) fail();
   if (shared > term_.size() || suffix > static_cast<size_t>(end_ - p_)) fail();
   term_.resize(shared);

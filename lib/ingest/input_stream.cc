@@ -19,8 +19,6 @@
 namespace loupe::ingest {
 namespace {
 
-constexpr size_t kReadChunk = 1 << 20;
-
 // Raw bytes from a file descriptor, with the sniffed magic bytes pushed back.
 class FileSource {
  public:

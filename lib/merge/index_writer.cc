@@ -561,12 +561,19 @@ struct IndexWriter::Impl {
         if (s.flushed) keep_segment(s.flushed->name());
       }
     }
-    for (const std::string& name : dir->List()) {
+    // Best effort throughout: a failure here must not turn a durable commit
+    // into an error; the next writer tries again.
+    std::vector<std::string> names;
+    try {
+      names = dir->List();
+    } catch (const Error&) {
+      return;
+    }
+    for (const std::string& name : names) {
       if (keep.contains(name) || !index::IsLoupeFileName(name)) continue;
       try {
         dir->Remove(name);
       } catch (const Error&) {
-        // Harmless: the next writer tries again.
       }
     }
   }

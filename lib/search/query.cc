@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "loupe/error.h"
 
@@ -87,6 +88,16 @@ std::vector<const TextField*> FieldsOf(const Schema& schema, const std::vector<s
   return out;
 }
 
+// Plain-text queries obey the parser's bound on terms, so batch mode cannot
+// be made to build (and run) a query of 100,000 clauses either.
+[[noreturn]] void ThrowTooManyTerms(std::string_view text, size_t byte_offset) {
+  uint32_t column = 1;
+  for (size_t i = 0; i < byte_offset && i < text.size(); ++i) {
+    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  }
+  throw QuerySyntaxError(std::string(text), column, "too many terms (limit " + std::to_string(kMaxQueryTerms) + ")");
+}
+
 QueryPtr AnyOf(std::vector<Query::Clause> clauses) {
   if (clauses.empty()) return Query::MatchNone();
   if (clauses.size() == 1) return clauses[0].query;
@@ -101,18 +112,21 @@ QueryPtr BagOfWordsQuery(std::string_view text, const Schema& schema, bool all_r
   // Terms per field in first-seen order, with their counts.
   std::vector<std::pair<std::string, uint32_t>> order;  // (term, count), by the first field's analysis
   std::vector<std::vector<std::pair<std::string, uint32_t>>> per_field;
+  size_t clause_count = 0;
   for (const TextField* f : targets) {
     std::vector<std::pair<std::string, uint32_t>> terms;
+    std::unordered_map<std::string, size_t> seen;  // term -> index in terms
     TokenStream stream(f->MakeAnalyzer());
     stream.Reset(text);
     while (stream.Next()) {
-      const std::string_view t = stream.token().term;
-      auto it = std::find_if(terms.begin(), terms.end(), [&](const auto& p) { return p.first == t; });
-      if (it == terms.end()) {
-        terms.emplace_back(std::string(t), 1);
-      } else {
-        ++it->second;
+      const std::string term(stream.token().term);
+      const auto [it, added] = seen.try_emplace(term, terms.size());
+      if (!added) {
+        ++terms[it->second].second;
+        continue;
       }
+      if (++clause_count > kMaxQueryTerms) ThrowTooManyTerms(text, stream.token().start);
+      terms.emplace_back(term, 1);
     }
     per_field.push_back(std::move(terms));
   }
@@ -135,7 +149,13 @@ QueryPtr BagOfWordsQuery(std::string_view text, const Schema& schema, bool all_r
 
 QueryPtr PhraseTextQuery(std::string_view text, const Schema& schema, const std::vector<std::string>& fields) {
   std::vector<Query::Clause> any;
+  size_t term_count = 0;
   for (const TextField* f : FieldsOf(schema, fields)) {
+    TokenStream stream(f->MakeAnalyzer());
+    stream.Reset(text);
+    while (stream.Next()) {
+      if (++term_count > kMaxQueryTerms) ThrowTooManyTerms(text, stream.token().start);
+    }
     QueryPtr q = Query::Analyzed(*f, text);
     if (q->kind() != Query::Kind::kMatchNone) any.push_back({Query::Occur::kShould, q});
   }

@@ -154,7 +154,6 @@ class DisjunctionScorer final : public Scorer {
   uint32_t Min() const;
   std::vector<std::unique_ptr<Scorer>> children_;
   uint64_t cost_ = 0;
-  uint32_t shallow_target_ = 0;
 };
 
 // The required scorer's documents that the excluded one does not have.

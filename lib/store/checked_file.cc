@@ -76,11 +76,12 @@ uint64_t CheckedWriter::Finish() {
 CheckedFile::CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind, uint32_t max_version,
                          uint64_t expected_nonce, bool verify_checksum, uint32_t min_version)
     : file_(std::move(file)), data_(file_->data()) {
+  // A file of another program is named as such, even a short one.
+  if (data_.size() >= 4 && std::memcmp(data_.data(), kMagic, 4) != 0) {
+    throw UnsupportedFormatError(name() + ": not a Loupe file (bad magic number)");
+  }
   if (data_.size() < kHeaderSize + kFooterSize) {
     Corrupt("file is truncated (" + std::to_string(data_.size()) + " bytes)");
-  }
-  if (std::memcmp(data_.data(), kMagic, 4) != 0) {
-    throw UnsupportedFormatError(name() + ": not a Loupe file (bad magic number)");
   }
   if (std::memcmp(data_.data() + 4, kind.data(), 4) != 0) {
     Corrupt("expected a " + KindText(kind) + " file, found " + std::string(data_.substr(4, 4)));

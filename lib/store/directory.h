@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -83,5 +84,12 @@ class Directory {
 // The directory at `path` on the local file system. With `create`, missing
 // directories are created. Throws IoError / NotFoundError.
 std::unique_ptr<Directory> OpenFileSystemDirectory(const std::string& path, bool create);
+
+// A hook for tests: while set, every directory OpenFileSystemDirectory returns
+// is passed through `wrap` first (a test wraps it in a fault-injecting
+// Directory, so the real writer and reader code meets the failures). An empty
+// function removes the hook. Set it only while no index is being opened.
+using DirectoryWrapper = std::function<std::unique_ptr<Directory>(std::unique_ptr<Directory>)>;
+void SetDirectoryWrapperForTesting(DirectoryWrapper wrap);
 
 }  // namespace loupe::store

@@ -253,7 +253,14 @@ class PosixDirectory : public Directory {
   std::string path_;
 };
 
+DirectoryWrapper& TestWrapper() {
+  static DirectoryWrapper wrap;
+  return wrap;
+}
+
 }  // namespace
+
+void SetDirectoryWrapperForTesting(DirectoryWrapper wrap) { TestWrapper() = std::move(wrap); }
 
 std::unique_ptr<Directory> OpenFileSystemDirectory(const std::string& path, bool create) {
   std::error_code ec;
@@ -264,7 +271,9 @@ std::unique_ptr<Directory> OpenFileSystemDirectory(const std::string& path, bool
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) ThrowIo(path, "open", errno);
   if (!S_ISDIR(st.st_mode)) throw InvalidArgumentError(path + ": not a directory");
-  return std::make_unique<PosixDirectory>(path);
+  std::unique_ptr<Directory> dir = std::make_unique<PosixDirectory>(path);
+  if (TestWrapper()) dir = TestWrapper()(std::move(dir));
+  return dir;
 }
 
 }  // namespace loupe::store

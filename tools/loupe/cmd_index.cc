@@ -30,12 +30,14 @@ namespace {
 
 constexpr std::string_view kUsage =
     "DIR INPUT... [--create] [--analyzer NAME] [--field NAME=SRC[,SRC...]]...\n"
-    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--no-merge] [--quiet]\n\n"
+    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--commit-every N]\n"
+    "       [--no-merge] [--quiet]\n\n"
     "Adds the documents of each INPUT to the index in DIR (created if missing).\n"
     "INPUT is a JSON Lines file (plain, zstd or gzip, recognised by content), a\n"
     "folder of .txt articles, or '-' for standard input (see corpus/README.md).\n"
     "A document whose id is already in the index replaces it. Everything is\n"
-    "committed at the end, or nothing if the run fails.";
+    "committed at the end, or nothing if the run fails (with --commit-every,\n"
+    "what the commits so far hold stays).";
 
 constexpr size_t kMaxPrintedErrors = 20;
 
@@ -67,8 +69,20 @@ class JobQueue {
     if (jobs_.empty()) return std::nullopt;
     Batch job = std::move(jobs_.front());
     jobs_.pop_front();
+    ++in_flight_;
     not_full_.notify_one();
     return job;
+  }
+  // A worker finished the batch it popped.
+  void Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_;
+    if (jobs_.empty() && in_flight_ == 0) idle_.notify_all();
+  }
+  // Waits until every batch pushed so far has been indexed (or dropped).
+  void WaitIdle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [&] { return (jobs_.empty() && in_flight_ == 0) || closed_; });
   }
   void Close() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -83,25 +97,28 @@ class JobQueue {
     closed_ = true;
     not_empty_.notify_all();
     not_full_.notify_all();
+    idle_.notify_all();
   }
 
  private:
   std::mutex mu_;
-  std::condition_variable not_empty_, not_full_;
+  std::condition_variable not_empty_, not_full_, idle_;
   std::deque<Batch> jobs_;
   size_t capacity_;
+  size_t in_flight_ = 0;
   bool closed_ = false;
 };
 
 // Bad records, counted and printed (up to a limit) from any thread.
 class ErrorLog {
  public:
-  explicit ErrorLog(bool stop_on_first) : stop_on_first_(stop_on_first) {}
+  ErrorLog(bool stop_on_first, bool clear_line) : stop_on_first_(stop_on_first), clear_line_(clear_line) {}
   void Report(const std::string& message) {
     std::lock_guard<std::mutex> lock(mu_);
     ++count_;
     if (count_ <= kMaxPrintedErrors) {
-      std::cerr << "\r\033[K" << util::SanitizeUtf8(message) << "\n";
+      // On a terminal, first clear the progress line the message replaces.
+      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::SanitizeUtf8(message) << "\n";
     } else if (count_ == kMaxPrintedErrors + 1) {
       std::cerr << "(further errors are counted but not printed)\n";
     }
@@ -118,6 +135,7 @@ class ErrorLog {
   mutable std::mutex mu_;
   uint64_t count_ = 0;
   bool stop_on_first_;
+  bool clear_line_;
   std::atomic<bool> failed_{false};
 };
 
@@ -213,6 +231,9 @@ int RunIndex(const std::vector<std::string>& args) {
       ("on-error", po::value<std::string>()->default_value("fail"),
        "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
+      ("commit-every", po::value<uint64_t>()->default_value(0),
+       "also commit after every N records read (0: only at the end); each commit prints "
+       "'loupe index: committed M records' on stderr")
       ("no-merge", "leave the segments as flushed (by default the run's segments are merged into one at "
                    "the commit, and then the merge policy merges segments of similar size)")
       ("dir", po::value<std::string>(), "index directory")
@@ -232,6 +253,7 @@ int RunIndex(const std::vector<std::string>& args) {
   const size_t ram_mib = vm["ram-budget"].as<size_t>();
   if (ram_mib < 1 || ram_mib > (size_t{1} << 20)) throw UsageError("--ram-budget must be between 1 and 1048576 MiB");
   const bool quiet = vm.count("quiet") > 0;
+  const uint64_t commit_every = vm["commit-every"].as<uint64_t>();
 
   IndexWriterOptions writer_options;
   writer_options.create = vm.count("create") > 0;
@@ -269,8 +291,9 @@ int RunIndex(const std::vector<std::string>& args) {
 
   auto writer = IndexWriter::Open(dir, writer_options);
   const Schema& schema = writer->schema();
-  ErrorLog errors(on_error == "fail");
-  Progress progress(!quiet && StderrIsTerminal(), total_file_bytes);
+  const bool show_progress = !quiet && StderrIsTerminal();
+  ErrorLog errors(on_error == "fail", show_progress);
+  Progress progress(show_progress, total_file_bytes);
   JobQueue queue(static_cast<size_t>(threads) * 4);
   std::atomic<uint64_t> added{0}, replaced{0};
   std::exception_ptr worker_failure;
@@ -310,6 +333,7 @@ int RunIndex(const std::vector<std::string>& args) {
           if (!worker_failure) worker_failure = std::current_exception();
           errors.Fail();
         }
+        queue.Done();
         if (errors.failed()) queue.Abort();
       }
     });
@@ -338,6 +362,17 @@ int RunIndex(const std::vector<std::string>& args) {
           batch.push_back(std::move(job));
           if (batch.size() == kBatchSize) queue.Push(std::exchange(batch, {}));
         }
+        if (commit_every > 0 && docs_read % commit_every == 0) {
+          // Everything read so far goes into this commit, so the line says
+          // exactly which records a crash after it can no longer lose.
+          if (threads > 1) {
+            if (!batch.empty()) queue.Push(std::exchange(batch, {}));
+            queue.WaitIdle();
+          }
+          if (errors.failed()) break;
+          writer->Commit();
+          std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
+        }
         progress.Update(added.load(), text_bytes, files_done_bytes + reader->bytes_done());
       }
       files_done_bytes += reader->bytes_total().value_or(0);
@@ -356,11 +391,13 @@ int RunIndex(const std::vector<std::string>& args) {
   progress.Finish();
   if (worker_failure) std::rethrow_exception(worker_failure);
   if (errors.failed()) {
-    std::cerr << "loupe index: stopped at the first bad record; nothing of this run was committed "
-                 "(use --on-error skip to skip bad records)\n";
+    std::cerr << "loupe index: stopped at the first bad record; nothing of this run "
+              << (commit_every > 0 ? "after the last commit " : "")
+              << "was committed (use --on-error skip to skip bad records)\n";
     return kExitFailure;
   }
   writer->Commit();
+  if (commit_every > 0) std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
   writer->WaitForMerges();
   const double seconds = progress.seconds();
   if (!quiet) {

@@ -1,0 +1,383 @@
+// Hostile and odd input, one test each: broken UTF-8, NUL bytes, a 100 MB
+// document, a million distinct terms, empty documents and fields, duplicate
+// ids, 10,000 nested parentheses, a 100,000-term query, a directory of a newer
+// format or of another program, a read-only directory, two writers at once.
+// Each gets a clear error or a correct answer - never a crash or a hang.
+// The two heavy ones (names starting with Heavy) carry the "heavy" label.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include "ingest/document_reader.h"
+#include "loupe/error.h"
+#include "loupe/index_reader.h"
+#include "loupe/index_writer.h"
+#include "loupe/query.h"
+#include "loupe/searcher.h"
+#include "test_util.h"
+
+namespace loupe {
+namespace {
+
+namespace fs = std::filesystem;
+
+Document Doc(const std::string& id, const std::string& title, const std::string& body) {
+  Document d;
+  d.id = id;
+  d.fields.push_back({"title", title});
+  d.fields.push_back({"body", body});
+  return d;
+}
+
+std::vector<std::string> Search(const std::shared_ptr<const IndexReader>& reader, const std::string& text,
+                                 size_t k = 10) {
+  const Searcher searcher(reader);
+  std::vector<std::string> ids;
+  for (const Hit& h : searcher.Search(*ParseQuery(text, reader->schema()), {.k = k}).hits) {
+    EXPECT_TRUE(std::isfinite(h.score)) << text;
+    ids.push_back(h.id);
+  }
+  return ids;
+}
+
+const std::string& Body(const Document& d) {
+  for (const auto& f : d.fields) {
+    if (f.name == "body") return std::get<std::string>(f.value);
+  }
+  static const std::string none;
+  return none;
+}
+
+TEST(HostileInput, BrokenUtf8) {
+  testing::TempDir tmp;
+  // In a JSON Lines file: the record is refused with file and line.
+  const auto file = tmp.Write("in.jsonl", "{\"id\":\"a\",\"body\":\"fine\"}\n{\"id\":\"b\",\"body\":\"bad \xff\xfe\"}\n");
+  auto reader = ingest::OpenDocuments(file.string());
+  Document d;
+  ASSERT_TRUE(reader->Next(&d));
+  try {
+    reader->Next(&d);
+    ADD_FAILURE() << "broken UTF-8 accepted";
+  } catch (const BadInputError& e) {
+    EXPECT_NE(std::string(e.what()).find("in.jsonl:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("UTF-8"), std::string::npos) << e.what();
+  }
+  // Through the library: the bad bytes separate words and are stored as given.
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("x", "t", "left\xff\xc3right \xe2\x82 tail"));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  EXPECT_EQ(Search(r, "+left +right +tail"), std::vector<std::string>{"x"});
+  EXPECT_EQ(Body(*r->Find("x")), "left\xff\xc3right \xe2\x82 tail");
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(HostileInput, NulBytes) {
+  testing::TempDir tmp;
+  // A raw NUL inside a JSON string is malformed JSON; an escaped one is text.
+  const auto file = tmp.Write("in.jsonl", std::string("{\"id\":\"a\",\"body\":\"x\0y\"}\n", 24) +
+                                              "{\"id\":\"b\",\"body\":\"left\\u0000right\"}\n");
+  auto reader = ingest::OpenDocuments(file.string());
+  Document d;
+  EXPECT_THROW(reader->Next(&d), BadInputError);
+  ASSERT_TRUE(reader->Next(&d));
+  EXPECT_EQ(Body(d), std::string("left\0right", 10));
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(d);
+    w->AddDocument(Doc(std::string("id\0with nul", 11), "t", std::string("\0\0\0", 3)));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  EXPECT_EQ(Search(r, "+left +right"), std::vector<std::string>{"b"});
+  ASSERT_TRUE(r->Find(std::string("id\0with nul", 11)));
+  EXPECT_FALSE(r->Find("id"));
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(HostileInput, EmptyDocumentsAndFields) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    Document only_id;
+    only_id.id = "only-id";
+    w->AddDocument(only_id);
+    w->AddDocument(Doc("empty-fields", "", ""));
+    w->AddDocument(Doc("stop-words-only", "the", "a an the of"));
+    w->AddDocument(Doc("real", "news", "trade talks"));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  EXPECT_EQ(r->document_count(), 4u);
+  for (const char* id : {"only-id", "empty-fields", "stop-words-only"}) EXPECT_TRUE(r->Find(id)) << id;
+  EXPECT_EQ(Search(r, "trade"), std::vector<std::string>{"real"});
+  EXPECT_EQ(Search(r, "\"the of\""), std::vector<std::string>{});
+  EXPECT_TRUE(VerifyIndex(path).ok());
+  // An index of nothing but empty documents searches fine too.
+  const std::string empty = tmp.Sub("empty");
+  {
+    auto w = IndexWriter::Open(empty);
+    w->AddDocument(Doc("e", "", ""));
+    w->Commit();
+  }
+  EXPECT_EQ(Search(IndexReader::Open(empty), "anything"), std::vector<std::string>{});
+}
+
+TEST(HostileInput, DuplicateIds) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    EXPECT_EQ(w->AddDocument(Doc("same", "first", "one")), IndexWriter::AddResult::kAdded);
+    EXPECT_EQ(w->AddDocument(Doc("same", "second", "two")), IndexWriter::AddResult::kReplaced);
+    EXPECT_EQ(w->AddDocument(Doc("same", "third", "three"), /*replace_pending=*/false),
+              IndexWriter::AddResult::kDuplicate);
+    w->Commit();
+    EXPECT_EQ(w->AddDocument(Doc("same", "fourth", "four"), /*replace_pending=*/false),
+              IndexWriter::AddResult::kReplaced);
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  EXPECT_EQ(r->document_count(), 1u);
+  EXPECT_EQ(Body(*r->Find("same")), "four");
+  EXPECT_EQ(Search(r, "one two three"), std::vector<std::string>{});
+}
+
+TEST(HostileInput, TenThousandNestedParentheses) {
+  const Schema schema = Schema::Default();
+  const std::string deep = std::string(10000, '(') + "word" + std::string(10000, ')');
+  try {
+    ParseQuery(deep, schema);
+    ADD_FAILURE() << "accepted";
+  } catch (const QuerySyntaxError& e) {
+    EXPECT_NE(std::string(e.what()).find("nest"), std::string::npos) << e.what();
+  }
+  // Unbalanced and operator-deep variants as well.
+  EXPECT_THROW(ParseQuery(std::string(10000, '('), schema), QuerySyntaxError);
+  std::string ops;
+  for (int i = 0; i < 10000; ++i) ops += "NOT ";
+  EXPECT_THROW(ParseQuery(ops + "word", schema), QuerySyntaxError);
+  // Runs of prefix operators are bounded as well (parsed or refused).
+  try {
+    ParseQuery(std::string(10000, '+') + "word", schema);
+  } catch (const QuerySyntaxError&) {
+  }
+}
+
+TEST(HostileInput, HundredThousandTermQuery) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "t", "w1 w2 w3"));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  std::string query;
+  for (int i = 0; i < 100000; ++i) query += "w" + std::to_string(i) + " ";
+  try {
+    ParseQuery(query, r->schema());
+    ADD_FAILURE() << "accepted";
+  } catch (const QuerySyntaxError& e) {
+    EXPECT_NE(std::string(e.what()).find("terms"), std::string::npos) << e.what();
+  }
+  // As plain text (batch mode's bag of words), the same bound holds.
+  EXPECT_THROW(BagOfWordsQuery(query, r->schema(), false), QuerySyntaxError);
+  // At the bound, it runs.
+  std::string within;
+  for (int i = 0; i < 500; ++i) within += "w" + std::to_string(i) + " ";
+  EXPECT_EQ(Search(r, within), std::vector<std::string>{"a"});
+}
+
+TEST(HostileInput, NewerFormatOrAnotherProgramsDirectory) {
+  testing::TempDir tmp;
+  // Another program's files: no manifest, so no index; a writer refuses it.
+  tmp.Write("other/data.bin", "not loupe");
+  EXPECT_THROW(IndexReader::Open(tmp.Sub("other")), NotFoundError);
+  EXPECT_THROW(IndexWriter::Open(tmp.Sub("other")), InvalidArgumentError);
+  EXPECT_FALSE(VerifyIndex(tmp.Sub("other")).ok());
+  // A manifest name with foreign content.
+  tmp.Write("fake/commit_00000000000000000001", "{\"hello\": \"world\"}");
+  EXPECT_THROW(IndexReader::Open(tmp.Sub("fake")), UnsupportedFormatError);
+  // A Loupe index from a newer format version.
+  const std::string path = tmp.Sub("newer");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "t", "b"));
+    w->Commit();
+  }
+  for (const auto& e : fs::directory_iterator(path)) {
+    if (!e.path().filename().string().starts_with("commit_")) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8);
+    f.put(static_cast<char>(200));  // format version 200
+  }
+  try {
+    IndexReader::Open(path);
+    ADD_FAILURE() << "opened";
+  } catch (const UnsupportedFormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("version"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(IndexWriter::Open(path), UnsupportedFormatError);
+}
+
+// Runs `check` in a child process without root's power to ignore file
+// permissions (as nobody), or here if we are not root. Returns its message.
+std::string RunUnprivileged(const std::function<std::string()>& check) {
+  if (::geteuid() != 0) return check();
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    std::string message;
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      message = "cannot drop privileges";
+    } else {
+      try {
+        message = check();
+      } catch (const std::exception& e) {
+        message = std::string("unexpected exception: ") + e.what();
+      }
+    }
+    if (::write(pipe_fds[1], message.data(), message.size()) < 0) _exit(2);
+    _exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status)) return "child crashed";
+  return message;
+}
+
+TEST(HostileInput, ReadOnlyDirectory) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "t", "trade talks"));
+    w->Commit();
+  }
+  // Readable by everyone, writable by no one.
+  fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  for (const auto& e : fs::directory_iterator(path)) {
+    fs::permissions(e.path(), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  const std::string message = RunUnprivileged([&]() -> std::string {
+    // Searching needs no write access.
+    const auto r = IndexReader::Open(path);
+    if (Search(r, "trade") != std::vector<std::string>{"a"}) return "search failed";
+    if (!VerifyIndex(path).ok()) return "verify failed";
+    // Writing is refused with the reason, at open.
+    try {
+      IndexWriter::Open(path);
+      return "a writer opened a read-only index";
+    } catch (const IoError& e) {
+      const std::string what = e.what();
+      if (what.find("ermission denied") == std::string::npos) return "unclear error: " + what;
+    }
+    return "";
+  });
+  fs::permissions(path, fs::perms::owner_all);
+  for (const auto& e : fs::directory_iterator(path)) fs::permissions(e.path(), fs::perms::owner_all);
+  EXPECT_EQ(message, "");
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), 1u);
+}
+
+TEST(HostileInput, TwoWritersAtOnce) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  auto first = IndexWriter::Open(path);
+  first->AddDocument(Doc("a", "t", "one"));
+  // In this process.
+  EXPECT_THROW(IndexWriter::Open(path), LockedError);
+  // In another process (`loupe index`): refused, and the message names the holder.
+  const auto input = tmp.Write("in.jsonl", "{\"id\":\"b\",\"body\":\"two\"}\n");
+  FILE* out = ::popen((std::string(LOUPE_CLI_PATH) + " index " + path + " " + input.string() + " 2>&1").c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string message;
+  char buf[256];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) message.append(buf, n);
+  const int status = ::pclose(out);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << message;
+  EXPECT_NE(message.find("locked by another writer (pid " + std::to_string(::getpid()) + ")"), std::string::npos)
+      << message;
+  first->Commit();
+  first.reset();
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), 1u);
+  EXPECT_NO_THROW(IndexWriter::Open(path));  // free again
+}
+
+TEST(HostileInput, HeavyMillionDistinctTerms) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::string body;
+  body.reserve(10 << 20);
+  for (int i = 0; i < 1000000; ++i) body += "t" + std::to_string(i) + "x ";
+  {
+    IndexWriterOptions options;
+    options.ram_budget_bytes = size_t{64} << 20;
+    auto w = IndexWriter::Open(path, options);
+    w->AddDocument(Doc("many", "title", body));
+    w->AddDocument(Doc("other", "title", "t5x t999999x"));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  EXPECT_GE(r->Summary().fields.at(1).terms, 1000000u);  // summed over segments
+  EXPECT_EQ(Search(r, "t0x"), std::vector<std::string>{"many"});
+  EXPECT_EQ(Search(r, "+t999999x +t5x").size(), 2u);
+  EXPECT_EQ(Search(r, "\"t499999x t500000x\""), std::vector<std::string>{"many"});
+  EXPECT_EQ(Body(*r->Find("many")).size(), body.size());
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+TEST(HostileInput, HeavyHundredMegabyteDocument) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  std::string body;
+  body.reserve((100 << 20) + 64);
+  while (body.size() < (size_t{100} << 20)) body += "w" + std::to_string(rng() % 50000) + " ";
+  body += "needle haystack";
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("huge", "big", body));
+    w->AddDocument(Doc("small", "tiny", "needle"));
+    w->Commit();
+  }
+  const auto r = IndexReader::Open(path);
+  const std::vector<std::string> hits = Search(r, "needle");
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], "small");  // one occurrence in 100 MB weighs little
+  EXPECT_EQ(Search(r, "\"needle haystack\""), std::vector<std::string>{"huge"});
+  const Searcher searcher(r);
+  const QueryPtr q = ParseQuery("haystack", r->schema());
+  const SearchResults results = searcher.Search(*q, {.k = 1});
+  ASSERT_EQ(results.hits.size(), 1u);
+  const Document doc = searcher.Fetch(results.hits[0]);
+  EXPECT_EQ(Body(doc), body);
+  EXPECT_NE(searcher.Snippet(*q, "body", Body(doc)).find("[haystack]"), std::string::npos);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+}  // namespace
+}  // namespace loupe
