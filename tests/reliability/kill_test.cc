@@ -21,7 +21,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <regex>
 #include <thread>
 
 #include "loupe/index_reader.h"
@@ -119,10 +118,12 @@ Outcome RunLoupe(const std::vector<std::string>& args, std::chrono::microseconds
 
 // The record counts of the commits a `loupe index --commit-every` run reported.
 std::vector<int> ReportedCommits(const std::string& err) {
-  static const std::regex line("loupe index: committed ([0-9]+) records");
+  static const std::string kPrefix = "loupe index: committed ";
   std::vector<int> counts;
-  for (auto it = std::sregex_iterator(err.begin(), err.end(), line); it != std::sregex_iterator(); ++it) {
-    counts.push_back(std::stoi((*it)[1]));
+  for (size_t at = err.find(kPrefix); at != std::string::npos; at = err.find(kPrefix, at + 1)) {
+    const size_t digits = at + kPrefix.size();
+    const size_t end = err.find(" records", digits);
+    if (end != std::string::npos && end > digits) counts.push_back(std::stoi(err.substr(digits, end - digits)));
   }
   return counts;
 }

@@ -225,6 +225,53 @@ TEST_F(FaultInjectionTest, EveryFailingOperationLeavesACommittedIndex) {
   }
 }
 
+// The power fails at every step of the session in turn: what the disk holds
+// then (file data as of each file's last fsync, directory entries as of the
+// directory's last fsync) must be a whole commit - the one before the session
+// or one it made, and the last one whose Commit() returned. This is what
+// proves the order of fsyncs and renames in a commit.
+TEST_F(FaultInjectionTest, PowerLossAtEveryStepLeavesTheLastCommit) {
+  uint64_t total = 0;
+  {
+    const std::string path = FreshCopy("count");
+    testing::PowerLossModel model;
+    auto plan = std::make_shared<FaultPlan>();
+    plan->power_loss = &model;
+    bool threw = false;
+    std::string error;
+    {
+      ScopedFaults faults(plan);
+      ASSERT_TRUE(RunSession(path, &threw, &error));
+    }
+    ASSERT_FALSE(threw) << error;
+    total = plan->operations();
+    // Power lost right after the session: everything it committed is there.
+    const std::string crashed = tmp_.Sub("crashed-after");
+    model.Materialize(crashed);
+    EXPECT_TRUE(Holds(crashed, after_));
+  }
+  for (uint64_t at = 1; at <= total && !HasFailure(); ++at) {
+    const std::string path = FreshCopy("run");
+    testing::PowerLossModel model;
+    auto plan = std::make_shared<FaultPlan>();
+    plan->power_loss = &model;
+    plan->fail_at = at;
+    plan->sticky = true;  // nothing reaches the disk after the power is gone
+    bool threw = false, committed = false;
+    std::string error;
+    {
+      ScopedFaults faults(plan);
+      committed = RunSession(path, &threw, &error);
+    }
+    const std::string crashed = tmp_.Sub("crashed");
+    fs::remove_all(crashed);
+    model.Materialize(crashed);
+    CheckAfterFailure(crashed, committed,
+                      "power lost at operation " + std::to_string(at) + " of " + std::to_string(total) + " (" +
+                          testing::FsOpName(plan->failed_op()) + ")");
+  }
+}
+
 // The disk fills up after a given number of bytes: the write that does not
 // fit fails, the session reports it, and once there is room again the same
 // session succeeds.
