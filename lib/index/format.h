@@ -14,7 +14,10 @@ namespace loupe::index {
 //   1  first format
 //   2  positions coded with truncated binary and Rice codes against each
 //      document's position span, stored in .lens
-inline constexpr uint32_t kFormatVersion = 2;
+//   3  stored documents (.docs) in runs, each with its own field names and
+//      dictionary, so merges can copy compressed blocks; version 2 files
+//      (one run) are still read
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kMinFormatVersion = 2;
 
 inline constexpr store::FileKind kTermsKind = store::MakeKind("TERM");

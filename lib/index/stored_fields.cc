@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "codec/varint.h"
+#include "index/format.h"
 #include "loupe/error.h"
 
 namespace loupe::index {
@@ -20,6 +21,8 @@ constexpr size_t kTrainingBytes = 4 << 20;
 constexpr size_t kMinTrainingBytes = 256 << 10;
 constexpr size_t kDictionaryBytes = 256 << 10;
 constexpr size_t kSampleBytes = 16 << 10;
+// A copy of compressed blocks lets go of the source's pages this often.
+constexpr uint64_t kCopyReleaseBytes = 16 << 20;
 // Blocks waiting for the compressor: beyond this the indexing thread waits.
 constexpr size_t kMaxQueuedBytes = 4 << 20;
 
@@ -70,6 +73,7 @@ void StoredFieldsWriter::CompressorLoop() {
       block = std::move(queue_.front());
       queue_.pop_front();
       queued_bytes_ -= block.bytes.size();
+      compressing_ = true;
     }
     cv_.notify_all();
     try {
@@ -80,10 +84,78 @@ void StoredFieldsWriter::CompressorLoop() {
       queue_.clear();
       queued_bytes_ = 0;
       closing_ = true;
+      compressing_ = false;
       cv_.notify_all();
       return;
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      compressing_ = false;
+    }
+    cv_.notify_all();
   }
+}
+
+void StoredFieldsWriter::Drain() {
+  if (!background_) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return (queue_.empty() && !compressing_) || failure_; });
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void StoredFieldsWriter::EndOwnRun() {
+  CloseBlock();
+  Drain();
+  // The compressor is idle: its state is ours until the next block.
+  if (!dictionary_decided_) TrainDictionary();
+  if (blocks_.size() > own_run_first_block_) {
+    runs_.push_back({own_run_first_block_, names_, dictionary_offset_, dictionary_length_});
+  }
+  names_.clear();
+  name_index_.clear();
+  dictionary_decided_ = false;
+  dictionary_offset_ = 0;
+  dictionary_length_ = 0;
+  ZSTD_freeCDict(cdict_);
+  cdict_ = nullptr;
+  own_run_first_block_ = static_cast<uint32_t>(blocks_.size());
+}
+
+void StoredFieldsWriter::CopyAll(const StoredFieldsReader& source, uint64_t raw_bytes) {
+  EndOwnRun();
+  const auto& source_runs = source.runs();
+  for (size_t r = 0; r < source_runs.size(); ++r) {
+    const StoredFieldsReader::Run& run = source_runs[r];
+    const size_t end_block = r + 1 < source_runs.size() ? source_runs[r + 1].first_block : source.block_count();
+    if (end_block == run.first_block) continue;
+    Run copied{static_cast<uint32_t>(blocks_.size()), run.names, 0, 0};
+    if (!run.dictionary.empty()) {
+      copied.dictionary_offset = out_->offset();
+      copied.dictionary_length = static_cast<uint32_t>(run.dictionary.size());
+      out_->Write(run.dictionary);
+    }
+    // The source's pages are let go of as they are copied, so a copy holds
+    // little memory whatever the source's size.
+    size_t released = run.first_block;
+    uint64_t unreleased_bytes = 0;
+    for (size_t b = run.first_block; b < end_block; ++b) {
+      const std::string_view frame = source.Frame(b);
+      blocks_.push_back({docs_ + source.FirstDoc(b), out_->offset(), static_cast<uint32_t>(frame.size())});
+      out_->Write(frame);
+      unreleased_bytes += frame.size();
+      if (unreleased_bytes >= kCopyReleaseBytes) {
+        source.ReleaseBlocks(released, b + 1);
+        released = b + 1;
+        unreleased_bytes = 0;
+      }
+    }
+    source.ReleaseBlocks(released, end_block);
+    runs_.push_back(std::move(copied));
+  }
+  docs_ += source.max_doc();
+  block_first_doc_ = docs_;
+  raw_bytes_ += raw_bytes;
+  own_run_first_block_ = static_cast<uint32_t>(blocks_.size());
 }
 
 void StoredFieldsWriter::RethrowFailure() {
@@ -232,6 +304,11 @@ uint64_t StoredFieldsWriter::Finish() {
     RethrowFailure();
   }
   if (!dictionary_decided_) TrainDictionary();
+  // The last run of blocks compressed here (or, for an empty file, a run of
+  // no blocks, so every file has one).
+  if (blocks_.size() > own_run_first_block_ || runs_.empty()) {
+    runs_.push_back({own_run_first_block_, names_, dictionary_offset_, dictionary_length_});
+  }
   const uint64_t trailer = out_->offset();
   std::string t;
   codec::AppendVarint32(t, static_cast<uint32_t>(blocks_.size()));
@@ -244,10 +321,14 @@ uint64_t StoredFieldsWriter::Finish() {
     previous_doc = b.first_doc;
     previous_offset = b.offset;
   }
-  codec::AppendVarint32(t, static_cast<uint32_t>(names_.size()));
-  for (const std::string& name : names_) AppendString(t, name);
-  codec::AppendVarint64(t, dictionary_offset_);
-  codec::AppendVarint32(t, dictionary_length_);
+  codec::AppendVarint32(t, static_cast<uint32_t>(runs_.size()));
+  for (const Run& run : runs_) {
+    codec::AppendVarint32(t, run.first_block);
+    codec::AppendVarint32(t, static_cast<uint32_t>(run.names.size()));
+    for (const std::string& name : run.names) AppendString(t, name);
+    codec::AppendVarint64(t, run.dictionary_offset);
+    codec::AppendVarint32(t, run.dictionary_length);
+  }
   out_->Write(t);
   out_->WriteU64(trailer);
   return out_->Finish();
@@ -283,25 +364,47 @@ StoredFieldsReader::StoredFieldsReader(const store::CheckedFile* file, uint32_t 
     lengths_.push_back(length);
   }
   if ((blocks == 0) != (max_doc == 0) || (blocks > 0 && first_docs_[0] != 0)) fail();
-  uint32_t names;
-  if (!codec::GetVarint32(p, end, &names) || names > t.size()) fail();
-  for (uint32_t i = 0; i < names; ++i) {
-    uint64_t len;
-    if (!codec::GetVarint64(p, end, &len) || len > static_cast<uint64_t>(end - p)) fail();
-    names_.emplace_back(reinterpret_cast<const char*>(p), len);
-    p += len;
+  // Format 2 has one run, without a count or a first block.
+  const bool has_runs = file->version() >= 3;
+  uint32_t run_count = 1;
+  if (has_runs && (!codec::GetVarint32(p, end, &run_count) || run_count == 0 || run_count > t.size())) fail();
+  runs_.reserve(run_count);
+  for (uint32_t r = 0; r < run_count; ++r) {
+    Run run{0, {}, {}, nullptr};
+    if (has_runs && !codec::GetVarint32(p, end, &run.first_block)) fail();
+    // Runs start at block 0 and each holds at least one block (an empty
+    // file has one run of none).
+    if (r == 0 ? run.first_block != 0 : run.first_block <= runs_.back().first_block || run.first_block >= blocks) {
+      fail();
+    }
+    uint32_t names;
+    if (!codec::GetVarint32(p, end, &names) || names > t.size()) fail();
+    for (uint32_t i = 0; i < names; ++i) {
+      uint64_t len;
+      if (!codec::GetVarint64(p, end, &len) || len > static_cast<uint64_t>(end - p)) fail();
+      run.names.emplace_back(reinterpret_cast<const char*>(p), len);
+      p += len;
+    }
+    uint64_t dict_offset = 0;
+    uint32_t dict_length = 0;
+    if (!codec::GetVarint64(p, end, &dict_offset) || !codec::GetVarint32(p, end, &dict_length)) fail();
+    if (dict_length > 0) {
+      run.dictionary = file->Slice(dict_offset, dict_length, "compression dictionary");
+      run.ddict = ZSTD_createDDict(run.dictionary.data(), run.dictionary.size());
+      if (run.ddict == nullptr) fail();
+    }
+    runs_.push_back(std::move(run));
   }
-  uint64_t dict_offset = 0;
-  uint32_t dict_length = 0;
-  if (!codec::GetVarint64(p, end, &dict_offset) || !codec::GetVarint32(p, end, &dict_length)) fail();
-  if (dict_length > 0) {
-    const std::string_view dict = file->Slice(dict_offset, dict_length, "compression dictionary");
-    ddict_ = ZSTD_createDDict(dict.data(), dict.size());
-    if (ddict_ == nullptr) fail();
+  block_runs_.resize(blocks);
+  for (uint32_t r = 0; r < runs_.size(); ++r) {
+    const uint32_t last = r + 1 < runs_.size() ? runs_[r + 1].first_block : blocks;
+    std::fill(block_runs_.begin() + runs_[r].first_block, block_runs_.begin() + last, r);
   }
 }
 
-StoredFieldsReader::~StoredFieldsReader() { ZSTD_freeDDict(ddict_); }
+StoredFieldsReader::~StoredFieldsReader() {
+  for (const Run& run : runs_) ZSTD_freeDDict(run.ddict);
+}
 
 std::string StoredFieldsReader::Decompress(size_t block) const {
   const std::string_view frame = file_->data().substr(offsets_[block], lengths_[block]);
@@ -311,15 +414,17 @@ std::string StoredFieldsReader::Decompress(size_t block) const {
   }
   std::string raw(size, '\0');
   thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  const size_t n = ddict_ != nullptr
+  ZSTD_DDict_s* const ddict = runs_[block_runs_[block]].ddict;
+  const size_t n = ddict != nullptr
                        ? ZSTD_decompress_usingDDict(dctx.get(), raw.data(), raw.size(), frame.data(), frame.size(),
-                                                    ddict_)
+                                                    ddict)
                        : ZSTD_decompressDCtx(dctx.get(), raw.data(), raw.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) file_->Corrupt("cannot decompress block " + std::to_string(block));
   return raw;
 }
 
-void StoredFieldsReader::ParseDocument(const uint8_t* p, const uint8_t* end, Document* doc) const {
+void StoredFieldsReader::ParseDocument(size_t block, const uint8_t* p, const uint8_t* end, Document* doc) const {
+  const std::vector<std::string>& names = runs_[block_runs_[block]].names;
   auto fail = [&] { file_->Corrupt("malformed stored document"); };
   auto read_string = [&](std::string& s) {
     uint64_t len;
@@ -333,8 +438,8 @@ void StoredFieldsReader::ParseDocument(const uint8_t* p, const uint8_t* end, Doc
   doc->fields.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t name;
-    if (!codec::GetVarint32(p, end, &name) || name >= names_.size() || p >= end) fail();
-    Field field{names_[name], {}};
+    if (!codec::GetVarint32(p, end, &name) || name >= names.size() || p >= end) fail();
+    Field field{names[name], {}};
     switch (*p++) {
       case kString: {
         std::string s;
@@ -402,7 +507,7 @@ Document StoredFieldsReader::Get(uint32_t doc) const {
   }
   if (skip + length > static_cast<uint64_t>(end - p)) file_->Corrupt("malformed stored block");
   Document result;
-  ParseDocument(p + skip, p + skip + length, &result);
+  ParseDocument(block, p + skip, p + skip + length, &result);
   return result;
 }
 

@@ -104,17 +104,27 @@ index::FieldStats MergeField(const index::FieldStats& proto, const std::vector<M
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> stored_copy_threshold{kStoredCopyThreshold};
+}  // namespace
+
+uint64_t StoredCopyThreshold() { return stored_copy_threshold.load(std::memory_order_relaxed); }
+void SetStoredCopyThresholdForTesting(uint64_t bytes) { stored_copy_threshold = bytes; }
+
 MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std::vector<MergeSource>& sources,
                           const std::string& name, uint64_t nonce, const std::atomic<bool>* cancel) {
   MergeResult result;
   index::SegmentWriter out(dir, name, nonce);
   // New doc numbers: the live documents of each source, in order.
   uint32_t max_doc = 0;
+  std::vector<bool> whole;  // per source: no document dropped
   for (const MergeSource& s : sources) {
     std::vector<uint32_t> map(s.reader->max_doc(), MergeResult::kDropped);
+    const uint32_t first = max_doc;
     for (uint32_t d = 0; d < s.reader->max_doc(); ++d) {
       if (IsLive(s, d)) map[d] = max_doc++;
     }
+    whole.push_back(max_doc - first == s.reader->max_doc());
     result.doc_maps.push_back(std::move(map));
   }
   const auto& maps = result.doc_maps;
@@ -130,6 +140,16 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
     try {
       for (size_t i = 0; i < sources.size(); ++i) {
         const index::SegmentReader& r = *sources[i].reader;
+        // A large source without deletions: its compressed blocks are copied
+        // as they are (a small one is recompressed, so runs stay few and
+        // large and their dictionaries a small share of the file).
+        if (whole[i] && r.info().stored_raw_bytes >= StoredCopyThreshold()) {
+          CheckCancelled(cancel);
+          out.stored().CopyAll(r.stored(), r.info().stored_raw_bytes);
+          for (uint32_t doc = 0; doc < r.max_doc(); ++doc) ids.emplace_back(r.Id(doc));
+          ReleaseMemory(sources[i], {"docs", "ids"});
+          continue;
+        }
         r.stored().Scan([&](uint32_t doc, const Document& d) {
           if ((doc & 255) == 0) {
             if (abandon_stored.load(std::memory_order_relaxed)) throw MergeCancelled{};

@@ -37,6 +37,14 @@ struct MergeResult {
 // Thrown when a merge is cancelled (the writer is closing).
 struct MergeCancelled {};
 
+// Stored documents of a source without deletions whose serialised size is at
+// least this are copied compressed, not recompressed (32 MiB: a run's
+// dictionary, at most 256 KiB, then costs under 1% of it).
+inline constexpr uint64_t kStoredCopyThreshold = uint64_t{32} << 20;
+uint64_t StoredCopyThreshold();
+// Tests lower it to exercise copying on small segments.
+void SetStoredCopyThresholdForTesting(uint64_t bytes);
+
 // Writes segment `name` holding the live documents of `sources`, in order.
 // Throws on I/O errors, and MergeCancelled once `*cancel` is set (checked
 // between terms and documents); the partial segment's files are removed.

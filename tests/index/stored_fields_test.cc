@@ -70,5 +70,75 @@ TEST(StoredFields, EmptySegment) {
   EXPECT_NO_THROW(reader.CheckAll());
 }
 
+// Runs: documents added here and documents copied (compressed) from other
+// files, which bring their own names and dictionaries, in any mix; and a
+// file of runs copied again.
+TEST(StoredFields, CopiedRunsReadBack) {
+  testing::TempDir tmp;
+  auto dir = store::OpenFileSystemDirectory(tmp.str(), false);
+  const auto write = [&](const std::string& name, const auto& fill) {
+    StoredFieldsWriter writer(std::make_unique<store::CheckedWriter>(*dir, name, kStoredKind, kFormatVersion, 9), 3,
+                              /*background=*/true);
+    fill(writer);
+    writer.Finish();
+  };
+  auto big = RandomDocs(600, 3000, 1);  // with a varied text, gets a dictionary
+  std::mt19937_64 rng(4);
+  for (Document& d : big) {
+    std::string text;
+    for (int w = 0; w < 300; ++w) text += "word" + std::to_string(rng() % 5000) + " ";
+    d.fields.push_back({"text", text});
+  }
+  const auto small = RandomDocs(5, 10, 2);     // one block, none
+  auto renamed = RandomDocs(50, 200, 3);       // other field names
+  for (Document& d : renamed) {
+    for (Field& f : d.fields) f.name = "other_" + f.name;
+  }
+  write("big.docs", [&](StoredFieldsWriter& w) { for (const auto& d : big) w.Add(d); });
+  write("small.docs", [&](StoredFieldsWriter& w) { for (const auto& d : small) w.Add(d); });
+  const store::CheckedFile big_file(dir->Open("big.docs"), kStoredKind, kFormatVersion, 9, true);
+  const store::CheckedFile small_file(dir->Open("small.docs"), kStoredKind, kFormatVersion, 9, true);
+  const StoredFieldsReader big_reader(&big_file, 600), small_reader(&small_file, 5);
+  ASSERT_EQ(big_reader.runs().size(), 1u);
+  EXPECT_FALSE(big_reader.runs()[0].dictionary.empty());
+
+  std::vector<Document> expected;
+  write("mixed.docs", [&](StoredFieldsWriter& w) {
+    w.CopyAll(small_reader, 0);  // a copy first
+    expected.insert(expected.end(), small.begin(), small.end());
+    for (const auto& d : renamed) w.Add(d), expected.push_back(d);
+    w.CopyAll(big_reader, 0);
+    expected.insert(expected.end(), big.begin(), big.end());
+    w.CopyAll(small_reader, 0);  // two copies back to back
+    expected.insert(expected.end(), small.begin(), small.end());
+    for (const auto& d : big) w.Add(d), expected.push_back(d);  // trains a dictionary of its own
+  });
+  const auto n = static_cast<uint32_t>(expected.size());
+  const store::CheckedFile mixed_file(dir->Open("mixed.docs"), kStoredKind, kFormatVersion, 9, true);
+  const StoredFieldsReader mixed(&mixed_file, n);
+  EXPECT_EQ(mixed.runs().size(), 5u);
+  for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(mixed.Get(i), expected[i]) << i;
+  uint32_t scanned = 0;
+  mixed.Scan([&](uint32_t doc, const Document& d) {
+    EXPECT_EQ(doc, scanned);
+    EXPECT_EQ(d, expected[doc]);
+    ++scanned;
+  });
+  EXPECT_EQ(scanned, n);
+
+  // A file of runs, copied again between added documents.
+  write("again.docs", [&](StoredFieldsWriter& w) {
+    for (const auto& d : small) w.Add(d);
+    w.CopyAll(mixed, 0);
+  });
+  std::vector<Document> again(small.begin(), small.end());
+  again.insert(again.end(), expected.begin(), expected.end());
+  const store::CheckedFile again_file(dir->Open("again.docs"), kStoredKind, kFormatVersion, 9, true);
+  const StoredFieldsReader again_reader(&again_file, static_cast<uint32_t>(again.size()));
+  EXPECT_EQ(again_reader.runs().size(), 6u);
+  for (uint32_t i = 0; i < again.size(); ++i) ASSERT_EQ(again_reader.Get(i), again[i]) << i;
+  EXPECT_NO_THROW(again_reader.CheckAll());
+}
+
 }  // namespace
 }  // namespace loupe::index

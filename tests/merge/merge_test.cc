@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -13,6 +15,8 @@
 #include "loupe/query.h"
 #include "loupe/searcher.h"
 #include "merge/merge_policy.h"
+#include "ingest/document_reader.h"
+#include "merge/segment_merger.h"
 #include "test_util.h"
 
 namespace loupe {
@@ -100,6 +104,102 @@ TEST_P(MergeResultsTest, MergingNeverChangesResults) {
   }
   ExpectSame(before, RunQueries(path));
   EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+// Merges copy the compressed stored blocks of sources without deletions
+// (here whatever their size) and recompress the others; every document reads
+// back the same either way, through merges of merges.
+TEST(Merge, CopiedAndRecompressedStoredDocumentsReadBack) {
+  merge::SetStoredCopyThresholdForTesting(0);
+  struct Restore {
+    ~Restore() { merge::SetStoredCopyThresholdForTesting(merge::kStoredCopyThreshold); }
+  } restore;
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  std::map<std::string, Document> expected;
+  auto writer = IndexWriter::Open(path, {.ram_budget_bytes = 1 << 20});
+  for (int round = 0; round < 3; ++round) {
+    for (int commit = 0; commit < 4; ++commit) {
+      for (int i = 0; i < 120; ++i) {
+        Document d = RandomDoc(rng, "d" + std::to_string(rng() % 2000));
+        expected[d.id] = d;
+        writer->AddDocument(d);
+      }
+      if (commit % 2 == 1) {  // some sources have deletions, some not
+        for (int i = 0; i < 15; ++i) {
+          const std::string id = "d" + std::to_string(rng() % 2000);
+          writer->DeleteDocument(id);
+          expected.erase(id);
+        }
+      }
+      writer->Commit();
+    }
+    const Snapshot before = RunQueries(path);
+    writer->ForceMerge(round == 1 ? 2 : 1);
+    ExpectSame(before, RunQueries(path));
+    const auto reader = IndexReader::Open(path);
+    ASSERT_EQ(reader->document_count(), expected.size());
+    for (const auto& [id, doc] : expected) {
+      const std::optional<Document> got = reader->Find(id);
+      ASSERT_TRUE(got.has_value()) << id;
+      EXPECT_EQ(got->fields, doc.fields) << id;
+    }
+    EXPECT_TRUE(VerifyIndex(path).ok());
+  }
+}
+
+// An index written by format 2 (tests/data/format2-index: the bundled news
+// in two segments, loupe-news-003 deleted, made by the last version-2 build)
+// is read as it is, answers as a new index of the same documents does, and
+// merges into version 3 files, copying its stored blocks.
+TEST(Merge, Format2IndexIsReadAndMergedIntoFormat3) {
+  merge::SetStoredCopyThresholdForTesting(0);
+  struct Restore {
+    ~Restore() { merge::SetStoredCopyThresholdForTesting(merge::kStoredCopyThreshold); }
+  } restore;
+  testing::TempDir tmp;
+  const std::string old_path = tmp.Sub("format2");
+  std::filesystem::copy(std::string(LOUPE_TEST_DATA_DIR) + "/format2-index", old_path);
+  const std::string new_path = tmp.Sub("fresh");
+  {
+    auto writer = IndexWriter::Open(new_path);
+    auto input = ingest::OpenDocuments(std::string(LOUPE_SOURCE_DIR) + "/corpus/news.jsonl");
+    for (Document d; input->Next(&d);) writer->AddDocument(d);
+    writer->DeleteDocument("loupe-news-003");
+    writer->Commit();
+  }
+  const auto check = [&](const std::string& context) {
+    SCOPED_TRACE(context);
+    EXPECT_TRUE(VerifyIndex(old_path).ok());
+    const auto old_reader = IndexReader::Open(old_path);
+    const auto new_reader = IndexReader::Open(new_path);
+    ASSERT_EQ(old_reader->document_count(), 35u);
+    ASSERT_EQ(new_reader->document_count(), 35u);
+    EXPECT_FALSE(old_reader->Find("loupe-news-003").has_value());
+    for (int i = 1; i <= 40; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "loupe-news-%03d", i);
+      EXPECT_EQ(old_reader->Find(id), new_reader->Find(id)) << id;
+    }
+    for (const char* text : {"trade talks", "\"climate change\"", "title:bank -franc renew*", "+minister +election"}) {
+      const QueryPtr q = ParseQuery(text, new_reader->schema());
+      const SearchResults a = Searcher(old_reader).Search(*q, {.k = 50});
+      const SearchResults b = Searcher(new_reader).Search(*q, {.k = 50});
+      ASSERT_EQ(a.hits.size(), b.hits.size()) << text;
+      for (size_t i = 0; i < a.hits.size(); ++i) {
+        EXPECT_EQ(a.hits[i].id, b.hits[i].id) << text;
+        EXPECT_NEAR(a.hits[i].score, b.hits[i].score, 1e-5f) << text;
+      }
+    }
+  };
+  check("as written by format 2");
+  {
+    auto writer = IndexWriter::Open(old_path);
+    writer->ForceMerge(1);
+  }
+  ASSERT_EQ(IndexReader::Open(old_path)->Summary().segments.size(), 1u);
+  check("merged into format 3");
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, MergeResultsTest,

@@ -268,7 +268,9 @@ TEST_F(KillTest, IndexAndMergeSurviveSigkillAtRandomMoments) {
 
   // Now kill merges of a many-segment index: nothing may change but layout.
   WriteCorpus(corpus_, 1000);
-  ASSERT_EQ(RunLoupe({"index", index_, corpus_.string(), "--quiet", "--create", "--no-merge", "--ram-budget", "24"},
+  // A commit every 2,500 records without merging: eight segments.
+  ASSERT_EQ(RunLoupe({"index", index_, corpus_.string(), "--quiet", "--create", "--no-merge", "--commit-every",
+                      std::to_string(kCommitEvery)},
                 std::chrono::microseconds(-1), err_)
                 .exit_code,
             0);
@@ -276,7 +278,7 @@ TEST_F(KillTest, IndexAndMergeSurviveSigkillAtRandomMoments) {
   const std::string pristine = tmp_.Sub("pristine");
   fs::copy(index_, pristine, fs::copy_options::recursive);
   const size_t segments_before = IndexReader::Open(index_)->Summary().segments.size();
-  ASSERT_GE(segments_before, 3u);
+  ASSERT_GE(segments_before, 8u);
   const Clock::time_point merge_start = Clock::now();
   ASSERT_EQ(RunLoupe({"merge", index_, "--max-segments", "1"}, std::chrono::microseconds(-1), err_).exit_code, 0);
   const auto merge_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - merge_start);
