@@ -47,7 +47,25 @@ Stemmer::Stemmer(const std::string& algorithm) : stemmer_(sb_stemmer_new(algorit
 
 Stemmer::~Stemmer() = default;
 
+namespace {
+
+// Words of one or two letters are left as they are, as Lucene's Porter
+// stemmer does (Snowball's "porter" would turn "us" into "u" and "s" into an
+// empty term; its "english" leaves them alone anyway). Both ways of stemming
+// below must agree, or indexed terms and query terms would differ.
+bool Stemmable(std::string_view word) {
+  size_t letters = 0;
+  for (const char c : word) {
+    letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (letters > 2) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string_view Stemmer::StemUncached(std::string_view word) {
+  if (!Stemmable(word)) return word;
   const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                           static_cast<int>(word.size()));
   if (stem == nullptr) throw std::bad_alloc();  // libstemmer's only failure
@@ -61,12 +79,7 @@ void Stemmer::ClearCache() {
 }
 
 std::string_view Stemmer::Stem(std::string_view word) {
-  // Words of one or two letters are left as they are, as Lucene's Porter
-  // stemmer does (Snowball's "porter" would turn "us" into "u" and "s" into
-  // an empty term; its "english" leaves them alone anyway).
-  size_t letters = 0;
-  for (const char c : word) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  if (letters <= 2) return word;
+  if (!Stemmable(word)) return word;
   const bool cacheable = word.size() <= kMaxCachedWordLength;
   uint64_t hash = 0;
   size_t slot = 0;

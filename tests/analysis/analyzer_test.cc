@@ -110,6 +110,27 @@ TEST(Analyzer, StopWordsAtTheEndStillCountTowardNextPosition) {
   EXPECT_EQ(stream.next_position(), 13u);
 }
 
+// The indexer stems each distinct word once (NextUnstemmed, then Stem) while
+// queries take Next(): both must give the same terms, or a query would miss
+// what was indexed (as "us" once did with the anserini analyzer).
+TEST(Analyzer, IndexingAndQueryStemmingAgree) {
+  const std::string text =
+      "us US U.S. s is as a i an at it's ox oxen running ran flies Lý Thượng Phúc’s e-mail 2023 ab abc";
+  for (const std::string& name : Analyzer::BuiltinNames()) {
+    TokenStream query(Analyzer::Named(name)), index(Analyzer::Named(name));
+    query.Reset(text);
+    index.Reset(text);
+    while (query.Next()) {
+      ASSERT_TRUE(index.NextUnstemmed()) << name;
+      const std::string unstemmed(index.token().term);
+      EXPECT_EQ(query.token().term, index.Stem(unstemmed)) << name << ": " << unstemmed;
+      EXPECT_FALSE(query.token().term.empty()) << name;
+    }
+    EXPECT_FALSE(index.NextUnstemmed()) << name;
+  }
+  EXPECT_EQ(TermsOf("anserini", "us s is"), (Terms{"us", "s"}));  // "is" is a stop word
+}
+
 TEST(Analyzer, StreamIsReusable) {
   TokenStream stream(Analyzer::Named("standard"));
   for (int round = 0; round < 3; ++round) {

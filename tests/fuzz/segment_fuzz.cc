@@ -21,6 +21,7 @@
 #include "loupe/index_writer.h"
 #include "loupe/query.h"
 #include "loupe/searcher.h"
+#include "merge/segment_merger.h"
 
 namespace {
 
@@ -36,7 +37,8 @@ std::string ReadAll(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// A small index of two segments with deletions, built once per process.
+// A small index of two segments with deletions, one of them merged (its
+// stored documents in runs), built once per process.
 std::vector<File> BuildSeedIndex(const fs::path& dir) {
   fs::remove_all(dir);
   {
@@ -59,6 +61,21 @@ std::vector<File> BuildSeedIndex(const fs::path& dir) {
       writer->Commit();
     }
     writer->DeleteDocument("doc3");
+    writer->Commit();
+    // A merge into one segment whose stored documents are in runs (the
+    // first source recompressed for its deletion, the other copied), then a
+    // small segment after it.
+    loupe::merge::SetStoredCopyThresholdForTesting(0);
+    writer->ForceMerge(1);
+    loupe::merge::SetStoredCopyThresholdForTesting(loupe::merge::kStoredCopyThreshold);
+    for (int i = 0; i < 40; ++i) {
+      loupe::Document d;
+      d.id = "late" + std::to_string(i);
+      d.fields.push_back({"title", "late w" + std::to_string(next() % 40)});
+      d.fields.push_back({"body", "w1 w2 w" + std::to_string(next() % 40)});
+      writer->AddDocument(d);
+    }
+    writer->DeleteDocument("doc1005");
     writer->Commit();
   }
   std::vector<File> files;
