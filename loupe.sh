@@ -120,7 +120,7 @@ run_fuzz() {
       rm -rf "$work"
       return 1
     fi
-    grep -E "^#[0-9]+ +DONE" "build/fuzz/$target.log" >&2 || true
+    grep -E "^#[0-9]+[[:space:]]+DONE" "build/fuzz/$target.log" >&2 || true
   done
   rm -rf "$work"
 }
