@@ -51,8 +51,8 @@ namespace {
 
 // Words of one or two letters are left as they are, as Lucene's Porter
 // stemmer does (Snowball's "porter" would turn "us" into "u" and "s" into an
-// empty term; its "english" leaves them alone anyway). Both ways of stemming
-// below must agree, or indexed terms and query terms would differ.
+// empty term; its "english" leaves them alone anyway). The cached Stem()
+// goes through StemUncached() too, so indexing and queries agree.
 bool Stemmable(std::string_view word) {
   size_t letters = 0;
   for (const char c : word) {
@@ -79,7 +79,6 @@ void Stemmer::ClearCache() {
 }
 
 std::string_view Stemmer::Stem(std::string_view word) {
-  if (!Stemmable(word)) return word;
   const bool cacheable = word.size() <= kMaxCachedWordLength;
   uint64_t hash = 0;
   size_t slot = 0;
@@ -95,11 +94,7 @@ std::string_view Stemmer::Stem(std::string_view word) {
       }
     }
   }
-  const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
-                                          static_cast<int>(word.size()));
-  if (stem == nullptr) throw std::bad_alloc();  // libstemmer's only failure
-  const std::string_view result(reinterpret_cast<const char*>(stem),
-                                static_cast<size_t>(sb_stemmer_length(stemmer_.get())));
+  const std::string_view result = StemUncached(word);
   if (!cacheable || result.size() > 0xFFFF) return result;
   if (entries_ >= kMaxCachedWords) {
     ClearCache();

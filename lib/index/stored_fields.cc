@@ -108,9 +108,7 @@ void StoredFieldsWriter::EndOwnRun() {
   Drain();
   // The compressor is idle: its state is ours until the next block.
   if (!dictionary_decided_) TrainDictionary();
-  if (blocks_.size() > own_run_first_block_) {
-    runs_.push_back({own_run_first_block_, names_, dictionary_offset_, dictionary_length_});
-  }
+  RecordOwnRun(false);
   names_.clear();
   name_index_.clear();
   dictionary_decided_ = false;
@@ -119,6 +117,12 @@ void StoredFieldsWriter::EndOwnRun() {
   ZSTD_freeCDict(cdict_);
   cdict_ = nullptr;
   own_run_first_block_ = static_cast<uint32_t>(blocks_.size());
+}
+
+void StoredFieldsWriter::RecordOwnRun(bool even_if_empty) {
+  if (blocks_.size() > own_run_first_block_ || even_if_empty) {
+    runs_.push_back({own_run_first_block_, names_, dictionary_offset_, dictionary_length_});
+  }
 }
 
 void StoredFieldsWriter::CopyAll(const StoredFieldsReader& source, uint64_t raw_bytes) {
@@ -304,11 +308,8 @@ uint64_t StoredFieldsWriter::Finish() {
     RethrowFailure();
   }
   if (!dictionary_decided_) TrainDictionary();
-  // The last run of blocks compressed here (or, for an empty file, a run of
-  // no blocks, so every file has one).
-  if (blocks_.size() > own_run_first_block_ || runs_.empty()) {
-    runs_.push_back({own_run_first_block_, names_, dictionary_offset_, dictionary_length_});
-  }
+  // An empty file still has one run (of no blocks).
+  RecordOwnRun(runs_.empty());
   const uint64_t trailer = out_->offset();
   std::string t;
   codec::AppendVarint32(t, static_cast<uint32_t>(blocks_.size()));

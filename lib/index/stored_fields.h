@@ -89,6 +89,8 @@ class StoredFieldsWriter {
   // Ends the run of blocks compressed here (deciding its dictionary); the
   // next added document starts a new one.
   void EndOwnRun();
+  // Adds the run of blocks compressed here to runs_, if it has any blocks.
+  void RecordOwnRun(bool even_if_empty);
 
   std::unique_ptr<store::CheckedWriter> out_;
   int level_;

@@ -102,10 +102,8 @@ index::FieldStats MergeField(const index::FieldStats& proto, const std::vector<M
   return stats;
 }
 
-}  // namespace
-
-namespace {
 std::atomic<uint64_t> stored_copy_threshold{kStoredCopyThreshold};
+
 }  // namespace
 
 uint64_t StoredCopyThreshold() { return stored_copy_threshold.load(std::memory_order_relaxed); }
@@ -147,7 +145,7 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
           CheckCancelled(cancel);
           out.stored().CopyAll(r.stored(), r.info().stored_raw_bytes);
           for (uint32_t doc = 0; doc < r.max_doc(); ++doc) ids.emplace_back(r.Id(doc));
-          ReleaseMemory(sources[i], {"docs", "ids"});
+          ReleaseMemory(sources[i], {"ids"});  // the copy let go of .docs as it went
           continue;
         }
         r.stored().Scan([&](uint32_t doc, const Document& d) {

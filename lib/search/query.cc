@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "loupe/error.h"
+#include "util/utf8.h"
 
 namespace loupe {
 
@@ -91,10 +92,7 @@ std::vector<const TextField*> FieldsOf(const Schema& schema, const std::vector<s
 // Plain-text queries obey the parser's bound on terms, so batch mode cannot
 // be made to build (and run) a query of 100,000 clauses either.
 [[noreturn]] void ThrowTooManyTerms(std::string_view text, size_t byte_offset) {
-  uint32_t column = 1;
-  for (size_t i = 0; i < byte_offset && i < text.size(); ++i) {
-    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-  }
+  const auto column = static_cast<uint32_t>(1 + util::CountCharacters(text.substr(0, byte_offset)));
   throw QuerySyntaxError(std::string(text), column, "too many terms (limit " + std::to_string(kMaxQueryTerms) + ")");
 }
 
@@ -110,7 +108,6 @@ QueryPtr BagOfWordsQuery(std::string_view text, const Schema& schema, bool all_r
                          const std::vector<std::string>& fields) {
   const auto targets = FieldsOf(schema, fields);
   // Terms per field in first-seen order, with their counts.
-  std::vector<std::pair<std::string, uint32_t>> order;  // (term, count), by the first field's analysis
   std::vector<std::vector<std::pair<std::string, uint32_t>>> per_field;
   size_t clause_count = 0;
   for (const TextField* f : targets) {

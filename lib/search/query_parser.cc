@@ -65,13 +65,7 @@ class Parser {
 
   [[noreturn]] void Fail(size_t offset, const std::string& reason) const {
     // Column in characters, from 1.
-    uint32_t column = 1;
-    const auto* p = reinterpret_cast<const unsigned char*>(text_.data());
-    const auto* end = p + std::min(offset, text_.size());
-    while (p < end) {
-      p += util::DecodeUtf8(p, reinterpret_cast<const unsigned char*>(text_.data()) + text_.size()).length;
-      ++column;
-    }
+    const auto column = static_cast<uint32_t>(1 + util::CountCharacters(text_.substr(0, offset)));
     throw QuerySyntaxError(std::string(text_), column, reason);
   }
 

@@ -51,6 +51,17 @@ inline DecodedChar DecodeUtf8(const unsigned char* p, const unsigned char* end) 
 }
 
 // Byte offset of the first ill-formed sequence, or npos if `text` is valid UTF-8.
+// Characters in `text`, counting each invalid byte sequence (maximal
+// subpart) as one, as DecodeUtf8 steps through it: the column arithmetic of
+// error messages.
+inline size_t CountCharacters(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  size_t count = 0;
+  for (; p < end; ++count) p += DecodeUtf8(p, end).length;
+  return count;
+}
+
 size_t FindInvalidUtf8(std::string_view text);
 
 // Appends the UTF-8 encoding of a code point (no validation: callers pass
