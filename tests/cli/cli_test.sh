@@ -161,6 +161,14 @@ PY
 done
 expect_status 0 "$LOUPE" verify "$idx"
 
+# Merging or deleting where there is no index is an error that creates nothing.
+for cmd in "merge $work/no-index" "delete $work/no-index --id x"; do
+  # shellcheck disable=SC2086
+  expect_status 1 "$LOUPE" $cmd
+  grep -Eq "no Loupe index here|No such file or directory" /tmp/loupe-cli-err.$$ || fail "loupe $cmd: $(cat /tmp/loupe-cli-err.$$)"
+  [[ ! -e $work/no-index ]] || fail "loupe $cmd created $work/no-index"
+done
+
 rm -f /tmp/loupe-cli-out.$$ /tmp/loupe-cli-err.$$
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
 echo "cli_test: all checks passed"

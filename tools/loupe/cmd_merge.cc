@@ -38,6 +38,8 @@ int RunMerge(const std::vector<std::string>& args) {
   const size_t max_segments = vm["max-segments"].as<size_t>();
   if (max_segments < 1) throw UsageError("--max-segments must be at least 1");
   const std::string dir = vm["dir"].as<std::string>();
+  // Merging an index that is not there is a mistake, not a new index.
+  IndexReader::Open(dir, {.verify_checksums = false});
   const auto start = std::chrono::steady_clock::now();
   auto writer = IndexWriter::Open(dir);
   writer->ForceMerge(max_segments);
