@@ -101,6 +101,51 @@ class BitReader {
     }
   }
 
+  // Reads `n` unary codes into out[0..n): one load per 56 bits rather than
+  // one per code, since codes sized by a fitted Rice parameter are short.
+  void ReadUnaries(uint32_t n, uint32_t* out) {
+    uint32_t zeros = 0;  // of the current code, from earlier windows
+    while (n > 0) {
+      uint64_t window = Peek() & kWindowMask;
+      uint32_t consumed = 0;
+      while (window != 0) {
+        const auto one = static_cast<uint32_t>(std::countr_zero(window));
+        *out++ = zeros + one - consumed;
+        zeros = 0;
+        consumed = one + 1;
+        window &= window - 1;
+        if (--n == 0) {
+          bit_ += consumed;
+          return;
+        }
+      }
+      zeros += 56 - consumed;
+      bit_ += 56;
+      if (bit_ > end_bits_) {  // runs off the end: error() says so
+        std::fill_n(out, n, 0u);
+        return;
+      }
+    }
+  }
+
+  // Reads `n` values of `bits` bits (<= 32) into out[0..n).
+  void ReadMany(uint32_t n, uint32_t bits, uint32_t* out) {
+    if (bits == 0) {
+      std::fill_n(out, n, 0u);
+      return;
+    }
+    const uint64_t mask = (uint64_t{1} << bits) - 1;
+    const uint32_t per_window = 56 / bits;
+    while (n > 0) {
+      uint64_t window = Peek();
+      const uint32_t m = std::min(n, per_window);
+      for (uint32_t i = 0; i < m; ++i, window >>= bits) out[i] = static_cast<uint32_t>(window & mask);
+      bit_ += uint64_t{m} * bits;
+      out += m;
+      n -= m;
+    }
+  }
+
   uint32_t ReadTruncatedBinary(uint32_t n) {
     if (n <= 1) return 0;
     const uint32_t bits = static_cast<uint32_t>(std::bit_width(n - 1));
@@ -114,7 +159,7 @@ class BitReader {
   // without decoding them: a popcount per 56 bits.
   void SkipOnes(uint64_t count) {
     while (count > 0) {
-      const uint64_t window = Peek() & ((uint64_t{1} << 56) - 1);
+      const uint64_t window = Peek() & kWindowMask;
       const uint64_t ones = PopCount(window);
       if (ones < count) {
         count -= ones;
@@ -149,6 +194,8 @@ class BitReader {
     return (x * 0x0101010101010101ULL) >> 56;
 #endif
   }
+
+  static constexpr uint64_t kWindowMask = (uint64_t{1} << 56) - 1;
 
   uint64_t Peek() const {
     // Past the end (a damaged stream), keep reading the last readable word:

@@ -416,18 +416,28 @@ void PostingsCursor::DecodeCurrentPositions() {
   // The current doc.
   const auto span = static_cast<uint32_t>(spans_->Get(docs_[index_]));
   const uint32_t freq = freqs_[index_];
-  positions_.resize(freq);
+  if (positions_.size() < freq) positions_.resize(std::max<size_t>(freq, 2 * positions_.size()));
+  if (gap_lows_.size() < freq) gap_lows_.resize(positions_.size());
   uint32_t* q = positions_.data();
   q[0] = static_cast<uint32_t>(firsts.Read(FirstPositionBits(span)));
   if (freq > 1) {
+    // Each gap's two halves are read in bulk (a load per 56 bits, not per
+    // code), then summed: gap = (unary << k | low) + 1.
     const uint32_t k = RiceParameter(span, freq);
-    for (uint32_t j = 1; j < freq; ++j) {
-      const uint64_t gap = (uint64_t{unary.ReadUnary()} << k) | low.Read(k);
-      const uint64_t next = uint64_t{q[j - 1]} + 1 + gap;
-      // Every position lies inside the doc's span; a damaged stream fails here.
-      if (next >= span) pos_->Corrupt("positions beyond the document's span");
-      q[j] = static_cast<uint32_t>(next);
+    uint32_t* highs = q + 1;
+    uint32_t* lows = gap_lows_.data();
+    unary.ReadUnaries(freq - 1, highs);
+    low.ReadMany(freq - 1, k, lows);
+    uint64_t at = q[0];
+    bool beyond = false;
+    for (uint32_t j = 0; j + 1 < freq; ++j) {
+      const uint64_t gap = (uint64_t{highs[j]} << k) | lows[j];
+      beyond |= gap >= span;  // also keeps the sum below 2^64
+      at += gap + 1;
+      q[j + 1] = static_cast<uint32_t>(at);
     }
+    // Every position lies inside the doc's span; a damaged stream fails here.
+    if (beyond || at >= span) pos_->Corrupt("positions beyond the document's span");
   }
   if (q[0] >= span) pos_->Corrupt("positions beyond the document's span");
   if (firsts.error() || unary.error() || low.error()) pos_->Corrupt("truncated positions group");

@@ -269,7 +269,8 @@ class PostingsCursor {
 
   alignas(64) uint32_t docs_[kPostingsBlock];
   alignas(64) uint32_t freqs_[kPostingsBlock];
-  std::vector<uint32_t> positions_;  // positions of the current doc
+  std::vector<uint32_t> positions_;  // positions of the current doc (a prefix of it)
+  std::vector<uint32_t> gap_lows_;   // scratch: low bits of its gaps
 };
 
 }  // namespace loupe::index

@@ -102,5 +102,48 @@ TEST(BitStream, ReadingPastTheEndIsReportedNotCrashed) {
   EXPECT_TRUE(s.error());
 }
 
+// The bulk reads return what the one-at-a-time reads do and end at the same
+// bit, for unary codes from 0 to well past a 56-bit window and every width.
+TEST(BitStream, BulkReadsMatchSingleReads) {
+  std::mt19937 rng(11);
+  for (uint32_t bits = 0; bits <= 32; ++bits) {
+    const uint32_t n = 1 + rng() % 300;
+    std::vector<uint32_t> unaries(n), values(n);
+    std::string unary_out, value_out;
+    BitWriter unary_writer(&unary_out), value_writer(&value_out);
+    for (uint32_t i = 0; i < n; ++i) {
+      unaries[i] = rng() % 8 == 0 ? rng() % 200 : rng() % 3;
+      values[i] = bits == 0 ? 0 : static_cast<uint32_t>(rng() & ((uint64_t{1} << bits) - 1));
+      unary_writer.WriteUnary(unaries[i]);
+      value_writer.Write(values[i], bits);
+    }
+    unary_writer.Write(1, 1);  // a marker after the codes
+    unary_writer.Flush();
+    value_writer.Flush();
+    const std::string u = Padded(unary_out), v = Padded(value_out);
+    const auto* ub = reinterpret_cast<const uint8_t*>(u.data());
+    const auto* vb = reinterpret_cast<const uint8_t*>(v.data());
+    BitReader unary(ub, ub + unary_out.size()), plain(vb, vb + value_out.size());
+    std::vector<uint32_t> got_unaries(n), got_values(n);
+    unary.ReadUnaries(n, got_unaries.data());
+    plain.ReadMany(n, bits, got_values.data());
+    EXPECT_EQ(got_unaries, unaries) << bits;
+    EXPECT_EQ(got_values, values) << bits;
+    EXPECT_EQ(unary.Read(1), 1u);
+    EXPECT_FALSE(unary.error());
+    EXPECT_EQ(plain.bit_position(), uint64_t{n} * bits);
+  }
+}
+
+TEST(BitStream, BulkUnaryReadPastTheEndIsReported) {
+  std::string bytes(4, '\0');
+  const std::string padded = Padded(bytes);
+  const auto* b = reinterpret_cast<const uint8_t*>(padded.data());
+  BitReader r(b, b + 4);
+  std::vector<uint32_t> out(5, 7);
+  r.ReadUnaries(5, out.data());
+  EXPECT_TRUE(r.error());
+}
+
 }  // namespace
 }  // namespace loupe::codec
