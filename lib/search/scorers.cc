@@ -212,46 +212,36 @@ bool PhraseScorer::Matches() {
 }
 
 float PhraseScorer::ExactFreq() {
+  // Candidate starts come from the term with the fewest positions in this
+  // document; each other term, fewest first, keeps the starts it confirms.
+  // A document usually fails on the first pair, and then the positions of
+  // the remaining terms are never decoded (their cursors skip them later).
   const size_t n = cursors_.size();
-  // Walk the positions of the term with the fewest, checking the others.
-  size_t rarest = 0;
-  for (size_t i = 1; i < n; ++i) {
-    if (cursors_[i].freq() < cursors_[rarest].freq()) rarest = i;
+  order_.resize(n);
+  for (size_t i = 0; i < n; ++i) order_[i] = {cursors_[i].freq(), static_cast<uint32_t>(i)};
+  std::sort(order_.begin(), order_.end());
+  const size_t rarest = order_[0].second;
+  const uint32_t* p = cursors_[rarest].Positions();
+  starts_.clear();
+  for (uint32_t r = 0; r < order_[0].first; ++r) {
+    if (p[r] >= offsets_[rarest]) starts_.push_back(p[r] - offsets_[rarest]);
   }
-  const uint32_t* lists[16];
-  uint32_t sizes[16], at[16] = {};
-  std::vector<const uint32_t*> big_lists;
-  std::vector<uint32_t> big_sizes, big_at;
-  const uint32_t** p = lists;
-  uint32_t* size = sizes;
-  uint32_t* idx = at;
-  if (n > 16) {
-    big_lists.resize(n);
-    big_sizes.resize(n);
-    big_at.assign(n, 0);
-    p = big_lists.data();
-    size = big_sizes.data();
-    idx = big_at.data();
-  }
-  for (size_t i = 0; i < n; ++i) {
-    size[i] = cursors_[i].freq();
-    p[i] = cursors_[i].Positions();
-  }
-  float count = 0;
-  for (uint32_t r = 0; r < size[rarest]; ++r) {
-    const int64_t start = static_cast<int64_t>(p[rarest][r]) - offsets_[rarest];
-    if (start < 0) continue;
-    bool all = true;
-    for (size_t i = 0; i < n && all; ++i) {
-      if (i == rarest) continue;
-      const uint64_t want = static_cast<uint64_t>(start) + offsets_[i];
-      while (idx[i] < size[i] && p[i][idx[i]] < want) ++idx[i];
-      if (idx[i] == size[i]) return count;  // no later match possible
-      all = p[i][idx[i]] == want;
+  for (size_t o = 1; o < n && !starts_.empty(); ++o) {
+    const size_t i = order_[o].second;
+    const uint32_t* q = cursors_[i].Positions();
+    const uint32_t size = order_[o].first;
+    const uint32_t offset = offsets_[i];
+    size_t kept = 0;
+    uint32_t at = 0;
+    for (const uint32_t start : starts_) {
+      const uint64_t want = uint64_t{start} + offset;
+      while (at < size && q[at] < want) ++at;
+      if (at == size) break;
+      if (q[at] == want) starts_[kept++] = start;
     }
-    if (all) count += 1;
+    starts_.resize(kept);
   }
-  return count;
+  return static_cast<float>(starts_.size());
 }
 
 float PhraseScorer::SloppyFreq() {

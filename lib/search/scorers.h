@@ -242,6 +242,8 @@ class PhraseScorer final : public Scorer {
 
   std::vector<index::PostingsCursor> cursors_;
   std::vector<uint32_t> offsets_;
+  std::vector<std::pair<uint32_t, uint32_t>> order_;  // ExactFreq(): (freq, term)
+  std::vector<uint32_t> starts_;                       // ExactFreq(): candidate starts
   index::PostingsCursor* lead_;
   uint32_t slop_;
   Bm25 bm25_;
