@@ -6,6 +6,7 @@
 #include "index/format.h"
 #include "index/reader_impl.h"
 #include "loupe/error.h"
+#include "loupe/version.h"
 
 namespace loupe {
 namespace index {
@@ -28,9 +29,36 @@ std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir) {
   }
 }
 
-std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options) {
+namespace {
+
+// Opens the segment of `entry`, or shares the reader `previous` already has
+// open for it: names are never reused within an index, and the nonce and
+// document count make sure it is the same segment.
+std::shared_ptr<const SegmentReader> OpenOrShareSegment(const store::Directory& dir, const SegmentEntry& entry,
+                                                        const SegmentOpenOptions& options,
+                                                        const IndexReader::Impl* previous) {
+  const size_t count = previous ? previous->manifest.segments.size() : 0;
+  for (size_t i = 0; i < count; ++i) {
+    const SegmentEntry& old = previous->manifest.segments[i];
+    if (old.name != entry.name || old.nonce != entry.nonce || old.max_doc != entry.max_doc) continue;
+    if (old.live_generation == entry.live_generation) return previous->segments[i];
+    // Only the deletions changed. Segment files never change once written and
+    // these were checked when first opened, so they are mapped again without
+    // hashing; the new deletions file is always verified.
+    SegmentOpenOptions deletions_only = options;
+    deletions_only.verify_checksums = false;
+    return SegmentReader::Open(dir, entry, deletions_only);
+  }
+  return SegmentReader::Open(dir, entry, options);
+}
+
+}  // namespace
+
+std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options,
+                                                    const IndexReader::Impl* previous) {
   auto impl = std::make_unique<IndexReader::Impl>();
   impl->path = path;
+  impl->options = options;
   impl->dir = store::OpenFileSystemDirectory(path, false);
   // A writer may publish a new commit and remove the old one's files while we
   // open them; then the newer commit is the one to open.
@@ -41,7 +69,7 @@ std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, con
       impl->manifest = ReadManifest(*impl->dir, *latest);
       impl->segments.clear();
       for (const SegmentEntry& e : impl->manifest.segments) {
-        impl->segments.push_back(SegmentReader::Open(*impl->dir, e, options));
+        impl->segments.push_back(OpenOrShareSegment(*impl->dir, e, options, previous));
       }
       return impl;
     } catch (const NotFoundError&) {
@@ -81,12 +109,25 @@ void AddField(std::vector<FieldSummary>& fields, const FieldStats& s) {
 }  // namespace
 }  // namespace index
 
+// The format constants live in the index layer (index/format.h), which is why
+// these are defined here rather than in util/version.cc.
+uint32_t FormatVersion() noexcept { return index::kFormatVersion; }
+FormatVersionRange SupportedFormatVersions() noexcept { return {index::kMinFormatVersion, index::kFormatVersion}; }
+
 IndexReader::IndexReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 IndexReader::~IndexReader() = default;
 
 std::shared_ptr<const IndexReader> IndexReader::Open(const std::string& path, const IndexReaderOptions& options) {
   return std::shared_ptr<const IndexReader>(
       new IndexReader(index::OpenLatestCommit(path, {.verify_checksums = options.verify_checksums})));
+}
+
+std::shared_ptr<const IndexReader> IndexReader::Reopen() const {
+  const std::optional<uint64_t> latest = index::SettledLatestGeneration(*impl_->dir);
+  if (!latest) throw NotFoundError(impl_->path + ": no Loupe index here any more (no commit manifest)");
+  if (*latest == impl_->manifest.generation) return shared_from_this();
+  return std::shared_ptr<const IndexReader>(
+      new IndexReader(index::OpenLatestCommit(impl_->path, impl_->options, impl_.get())));
 }
 
 const Schema& IndexReader::schema() const { return impl_->manifest.schema; }

@@ -19,6 +19,7 @@ struct IndexReader::Impl {
   std::unique_ptr<store::Directory> dir;
   index::Manifest manifest;
   std::vector<std::shared_ptr<const index::SegmentReader>> segments;
+  index::SegmentOpenOptions options;  // as opened; Reopen() opens new segments alike
 };
 
 namespace index {
@@ -28,8 +29,11 @@ namespace index {
 std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir);
 
 // Opens the newest commit of `dir`, retrying when a concurrent writer
-// replaces it between reading the manifest and opening its segments.
-std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options);
+// replaces it between reading the manifest and opening its segments. With a
+// `previous` snapshot of the same index, the segments it already has open are
+// shared instead of opened again.
+std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options,
+                                                    const IndexReader::Impl* previous = nullptr);
 
 // Whether the directory holds Loupe's files only (used before creating an
 // index in a directory that already has files).

@@ -266,3 +266,9 @@ std::unique_ptr<DocumentReader> OpenDocuments(const std::string& path) {
 }
 
 }  // namespace loupe::ingest
+
+namespace loupe {
+
+Document DocumentFromJson(std::string_view json) { return ingest::ParseJsonDocument(json, "JSON document", 1); }
+
+}  // namespace loupe

@@ -1,10 +1,11 @@
-// Writing an index: add, replace and delete documents, then commit.
-//
-// Nothing is visible to readers before Commit() returns, and everything a
-// successful Commit() wrote survives a crash (see docs/DURABILITY.md). One
-// writer per index at a time: a second one, in this process or another, gets
-// LockedError. A writer destroyed without committing discards its changes;
-// the last commit stays as it was.
+/// @file
+/// Writing an index: add, replace and delete documents, then commit.
+///
+/// Nothing is visible to readers before Commit() returns, and everything a
+/// successful Commit() wrote survives a crash (see docs/DURABILITY.md). One
+/// writer per index at a time: a second one, in this process or another, gets
+/// LockedError. A writer destroyed without committing discards its changes;
+/// the last commit stays as it was.
 #pragma once
 
 #include <cstdint>
@@ -18,85 +19,110 @@
 
 namespace loupe {
 
+/// How IndexWriter::Open() opens or creates an index. The analyzers per
+/// field are part of the schema; BM25's parameters are chosen per search
+/// (SearchOptions), not here.
 struct IndexWriterOptions {
-  // Start a new, empty index. An existing Loupe index in the directory is
-  // replaced at the first commit (until then it stays readable); a directory
-  // holding other files is refused.
+  /// Start a new, empty index. An existing Loupe index in the directory is
+  /// replaced at the first commit (until then it stays readable); a directory
+  /// holding other files is refused.
   bool create = false;
-  // The schema of a new index (default: Schema::Default()). For an existing
-  // index it may be left out; if given it must equal the stored one.
+  /// The schema of a new index (default: Schema::Default()). For an existing
+  /// index it may be left out; if given it must equal the stored one.
   std::optional<Schema> schema;
-  // Documents are inverted in memory until this budget is used, then written
-  // out as a segment.
+  /// Documents are inverted in memory until this budget is used, then written
+  /// out as a segment.
   size_t ram_budget_bytes = size_t{256} << 20;
-  // After each commit, merge segments in a background thread as the merge
-  // policy asks (tiers of similar size, at most ten per tier), each merge
-  // made visible by a commit of its own.
+  /// Merge policy: after each commit, merge segments in a background thread
+  /// as the tiered policy asks (tiers of similar size, at most ten per tier),
+  /// each merge made visible by a commit of its own.
   bool background_merges = false;
-  // At each commit, merge the segments flushed since the last one into one
-  // before publishing them (a bulk load then ends as one segment, as after
-  // Lucene's flushes and merges).
+  /// Merge policy: at each commit, merge the segments flushed since the last
+  /// one into one before publishing them (a bulk load then ends as one
+  /// segment, as after Lucene's flushes and merges).
   bool merge_on_commit = false;
-  // Merges chosen by the policy and merges at commit stop short of making a
-  // segment larger than this (capped at 2 GiB, which keeps every segment
-  // within the format's 32-bit offsets). Forced merges (ForceMerge) ignore
-  // it, as they must reach the segment count asked for.
+  /// Merge policy: merges chosen by the policy and merges at commit stop
+  /// short of making a segment larger than this (capped at 2 GiB, which keeps
+  /// every segment within the format's 32-bit offsets). Forced merges
+  /// (ForceMerge) ignore it, as they must reach the segment count asked for.
   uint64_t max_merged_segment_bytes = uint64_t{2} << 30;
 };
 
+/// Counters of what a writer has done since it was opened.
 struct IndexWriterStats {
-  uint64_t documents_added = 0;    // including replacements
-  uint64_t documents_replaced = 0; // adds that replaced a document with the same id
-  uint64_t documents_deleted = 0;  // by DeleteDocument
-  uint64_t segments_flushed = 0;
-  uint64_t bytes_flushed = 0;      // size of the segment files written
-  uint64_t commits = 0;
-  uint64_t merges = 0;            // merges committed
-  uint64_t segments_merged = 0;   // segments they consumed
-  uint64_t bytes_merged = 0;      // size of the segments they consumed
+  uint64_t documents_added = 0;     ///< including replacements
+  uint64_t documents_replaced = 0;  ///< adds that replaced a document with the same id
+  uint64_t documents_deleted = 0;   ///< by DeleteDocument
+  uint64_t segments_flushed = 0;    ///< in-memory segments written out
+  uint64_t bytes_flushed = 0;       ///< size of the segment files written
+  uint64_t commits = 0;             ///< by Commit() (merges' own commits not counted)
+  uint64_t merges = 0;              ///< merges committed
+  uint64_t segments_merged = 0;     ///< segments they consumed
+  uint64_t bytes_merged = 0;        ///< size of the segments they consumed
 };
 
+/// The one writer of an index.
+///
+/// Thread safety: every member may be called from several threads at once.
+/// Concurrent AddDocument() calls invert into separate in-memory segments;
+/// Commit() waits for the adds and deletes in flight and publishes them.
+/// Errors: an IoError from AddDocument(), DeleteDocument() or Commit()
+/// leaves the writer unusable: from then on those calls throw IoError.
+/// Destroy it and open a new one; the last commit is intact.
 class IndexWriter {
  public:
-  // Opens the index at `path` for writing, creating it (and the directory)
-  // if there is none. Throws LockedError, IoError, CorruptionError,
-  // UnsupportedFormatError, or InvalidArgumentError (schema mismatch, a
-  // directory that is not a Loupe index).
+  /// Opens the index at `path` for writing, creating it (and the directory)
+  /// if there is none.
+  /// @throws LockedError another writer holds the index
+  /// @throws InvalidArgumentError a schema different from the stored one, or
+  ///         a directory holding files that are not a Loupe index
+  /// @throws UnsupportedFormatError a format version this library does not read
+  /// @throws CorruptionError damaged files
+  /// @throws IoError the operating system refused a read or write
   static std::unique_ptr<IndexWriter> Open(const std::string& path, const IndexWriterOptions& options = {});
+  /// Discards uncommitted changes, waits for a running background merge to
+  /// stop, and releases the lock. Never throws.
   ~IndexWriter();
 
+  /// The index's schema.
   const Schema& schema() const;
 
+  /// What AddDocument() did.
   enum class AddResult {
-    kAdded,
-    kReplaced,   // a document with this id existed and was replaced
-    kDuplicate,  // only with replace_pending = false: the id was added since the last commit; nothing changed
+    kAdded,      ///< a new id
+    kReplaced,   ///< a document with this id existed and was replaced
+    kDuplicate,  ///< only with replace_pending = false: the id was added since the last commit; nothing changed
   };
-  // Adds a document, replacing any document with the same id (committed, or
-  // added since; with `replace_pending` false, an id added since the last
-  // commit is refused instead). Thread-safe: concurrent callers invert into
-  // separate in-memory segments. Throws InvalidArgumentError for an empty or
-  // overlong id (over 4096 bytes); an I/O error leaves the writer unusable
-  // (reopen it; the last commit is intact).
+  /// Adds a document, replacing any document with the same id (committed, or
+  /// added since; with `replace_pending` false, an id added since the last
+  /// commit is refused instead): adding is also how a document is updated.
+  /// @throws InvalidArgumentError an empty or overlong id (over 4096 bytes),
+  ///         or an indexed field too long to index
+  /// @throws IoError writing a full in-memory segment out failed
   AddResult AddDocument(const Document& doc, bool replace_pending = true);
-  // Deletes the document with this id; false if there is none. Thread-safe.
+  /// Deletes the document with this id; false if there is none.
   bool DeleteDocument(std::string_view id);
-  // Whether `id` was added since the last commit.
+  /// Whether `id` was added since the last commit.
   bool IsPending(std::string_view id) const;
 
-  // Makes every change so far durable and visible to newly opened readers.
+  /// Makes every change so far durable and visible to readers opened (or
+  /// reopened) from now on.
+  /// @throws IoError the commit failed; the previous commit stays the index
   void Commit();
 
-  // Merges committed segments until at most `max_segments` remain, dropping
-  // deleted documents, each merge committed (uncommitted changes stay
-  // uncommitted). Waits for background merges first.
+  /// Merges committed segments until at most `max_segments` remain, dropping
+  /// deleted documents, each merge committed (uncommitted changes stay
+  /// uncommitted). Waits for background merges first.
+  /// @throws IoError a merge failed; the index is unchanged by it
   void ForceMerge(size_t max_segments);
-  // Waits for the background merges to finish; rethrows the error of one
-  // that failed (its files are removed; the index is unchanged by it).
+  /// Waits for the background merges to finish; rethrows the error of one
+  /// that failed (its files are removed; the index is unchanged by it).
   void WaitForMerges();
 
+  /// What the writer has done so far.
   IndexWriterStats stats() const;
 
+  /// Internal state; not part of the stable API.
   struct Impl;
 
  private:

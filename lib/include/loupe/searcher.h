@@ -1,9 +1,6 @@
-// Searching an opened index: ranked top-k (BM25 with block-max pruning),
-// counting, explaining scores, fetching documents and making snippets.
-//
-// A Searcher is safe to use from many threads at once: per-search state lives
-// in each call, and the caches it shares (per-document BM25 length factors)
-// are filled under a lock.
+/// @file
+/// Searching an opened index: ranked top-k (BM25 with block-max pruning),
+/// counting, explaining scores, fetching documents and making snippets.
 #pragma once
 
 #include <cstdint>
@@ -19,66 +16,93 @@
 
 namespace loupe {
 
+/// How Searcher::Search() ranks and pages.
 struct SearchOptions {
-  size_t k = 10;       // hits to return
-  size_t offset = 0;   // hits to skip first (for paging)
-  // BM25 parameters. The defaults are Anserini's (Lucene's own are 1.2/0.75).
+  size_t k = 10;      ///< hits to return
+  size_t offset = 0;  ///< hits to skip first (for paging)
+  /// BM25's term-frequency saturation. The defaults are Anserini's (Lucene's
+  /// own are k1 = 1.2, b = 0.75).
   float k1 = 0.9f;
+  /// BM25's length normalisation, from 0 (none) to 1 (full).
   float b = 0.4f;
-  // Field weights by name; a field not listed keeps its schema weight.
+  /// Field weights by name; a field not listed keeps its schema weight.
   std::map<std::string, float> field_weights;
-  // Dynamic pruning (block-max WAND and friends). Turning it off scores every
-  // matching document: the same hits, slower; for tests and measurements.
+  /// Dynamic pruning (block-max WAND and friends). Turning it off scores every
+  /// matching document: the same hits, slower; for tests and measurements.
   bool prune = true;
 };
 
+/// One ranked document.
 struct Hit {
-  std::string id;
-  float score = 0;
-  // Where the document is in this reader's snapshot (for Fetch and Explain).
+  std::string id;   ///< the document's id
+  float score = 0;  ///< its BM25 score
+  /// Where the document is in this reader's snapshot (for Fetch and Explain;
+  /// meaningless with another reader).
   uint32_t segment = 0;
-  uint32_t doc = 0;
+  uint32_t doc = 0;  ///< see `segment`
 };
 
+/// What Searcher::Search() returns.
 struct SearchResults {
-  std::vector<Hit> hits;  // best first; equal scores ordered by id
+  std::vector<Hit> hits;  ///< best first; equal scores ordered by id
 };
 
-// Why a document got its score: a tree in the manner of Lucene's explain.
+/// Why a document got its score: a tree in the manner of Lucene's explain.
 struct Explanation {
-  float value = 0;
-  std::string description;
-  std::vector<Explanation> details;
+  float value = 0;                   ///< this node's contribution
+  std::string description;           ///< what it is, in words
+  std::vector<Explanation> details;  ///< what it is made of
+  /// The tree as indented text, one node per line.
   std::string ToString(int indent = 0) const;
 };
 
+/// How Searcher::Snippet() cuts and marks a fragment.
 struct SnippetOptions {
-  size_t max_chars = 240;              // about this long
-  std::string before_match = "[";      // around each matched word
-  std::string after_match = "]";
-  std::string ellipsis = "\u2026";
+  size_t max_chars = 240;          ///< about this long, in characters
+  std::string before_match = "[";  ///< put before each matched word
+  std::string after_match = "]";   ///< put after each matched word
+  std::string ellipsis = "\u2026";  ///< marks text cut at either end
 };
 
+/// Runs queries against one IndexReader snapshot. To see new commits, make
+/// a new Searcher over IndexReader::Reopen()'s reader (searches already
+/// running on the old one are unaffected).
+///
+/// Thread safety: any number of threads may call any member at once:
+/// per-search state lives in each call, and the caches it shares
+/// (per-document BM25 length factors) are filled under a lock.
 class Searcher {
  public:
+  /// Prepares to search `reader` (reads the collection statistics of BM25).
   explicit Searcher(std::shared_ptr<const IndexReader> reader);
   ~Searcher();
 
+  /// The snapshot searched.
   const IndexReader& reader() const { return *reader_; }
 
-  // The best `options.k` hits after `options.offset`: exactly those an
-  // exhaustive BM25 scorer would rank there.
+  /// The best `options.k` hits after `options.offset`: exactly those an
+  /// exhaustive BM25 scorer would rank there. Deleted documents never match.
+  /// @throws InvalidArgumentError a field the index does not have, k + offset
+  ///         over 1,048,576, or BM25 parameters out of range (k1 < 0, b
+  ///         outside [0, 1])
   SearchResults Search(const Query& query, const SearchOptions& options = {}) const;
-  // The number of live documents the query matches.
+  /// The number of live documents the query matches.
+  /// @throws InvalidArgumentError a field the index does not have
   uint64_t Count(const Query& query) const;
+  /// How `hit`'s score comes about under `options`' BM25 parameters.
+  /// @throws InvalidArgumentError a hit that does not belong to this reader
   Explanation Explain(const Query& query, const Hit& hit, const SearchOptions& options = {}) const;
-  // The stored document of a hit.
+  /// The stored document of a hit (IndexReader::Find() fetches one by id).
+  /// @throws InvalidArgumentError a hit that does not belong to this reader
+  /// @throws CorruptionError damaged stored bytes
   Document Fetch(const Hit& hit) const;
-  // The best fragment of `text` for the query's terms in `field`, with the
-  // matched words marked.
+  /// The best fragment of `text` (normally the stored value of `field`) for
+  /// the query's terms in `field`, with the matched words marked.
+  /// @throws InvalidArgumentError a field the index does not have
   std::string Snippet(const Query& query, const std::string& field, std::string_view text,
                       const SnippetOptions& options = {}) const;
 
+  /// Internal state; not part of the stable API.
   struct Impl;
 
  private:
