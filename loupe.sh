@@ -6,10 +6,10 @@
 #   ./loupe.sh test     install what is missing, build, and run the test suite
 #                       (with CI=true or --full also the kill tests, the
 #                       ASan+UBSan run of the whole suite, the TSan run of the
-#                       concurrency tests and a bounded libFuzzer run of every
-#                       fuzz target)
+#                       concurrency tests, the package test of a shared-library
+#                       build and a bounded libFuzzer run of every fuzz target)
 #   ./loupe.sh fuzz [SECONDS]   run every fuzz target for SECONDS (default 60)
-#   ./loupe.sh build [release|asan|tsan|fuzz]   only build (default: release)
+#   ./loupe.sh build [release|asan|tsan|fuzz|shared]   only build (default: release)
 #   ./loupe.sh deps     only install the missing Debian packages
 #
 # Builds live in build/<kind>; a second run is incremental. Needs root or sudo
@@ -61,7 +61,8 @@ build() {
     tsan) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_SANITIZE=thread -DLOUPE_BUILD_BENCH=OFF) ;;
     fuzz) args+=(-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_FUZZ=ON
                  "-DLOUPE_SANITIZE=address,undefined" -DLOUPE_BUILD_BENCH=OFF) ;;
-    *) echo "unknown build kind: $kind (release, asan, tsan, fuzz)" >&2; exit 2 ;;
+    shared) args+=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLOUPE_BUILD_BENCH=OFF) ;;
+    *) echo "unknown build kind: $kind (release, asan, tsan, fuzz, shared)" >&2; exit 2 ;;
   esac
   if [[ ! -f $dir/build.ninja ]]; then
     log "configuring $dir"
@@ -147,6 +148,11 @@ run_tests() {
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         "build/tsan/tests/${entry%%:*}" --gtest_filter="${entry#*:}" --gtest_brief=1
     done
+    # The release build above tested the static library's package; this
+    # checks the shared one the same way (install, move, build examples/).
+    build shared loupe loupe_cli
+    log "installing the shared-library build and building examples/ against it (build/shared)"
+    ctest --test-dir build/shared --output-on-failure -L package
     run_fuzz "${FUZZ_SECONDS:-60}"
   fi
   log "all tests passed"
