@@ -1,10 +1,14 @@
 // Searcher: turns a Query into scorers over each segment and collects the
 // top k with dynamic pruning.
 //
-//  * A disjunction at the top (OR of terms, the common ranked query) runs
-//    block-max WAND (Ding and Suel, SIGIR 2011): cursors sorted by document,
-//    a pivot where the summed score bounds first reach the k-th best score,
-//    and whole blocks skipped when their block maxima cannot reach it.
+//  * A disjunction of terms at the top (the common ranked query) runs
+//    block-max MaxScore: candidates come only from the terms that could
+//    still matter on their own, the others are looked up while they could
+//    lift a candidate over the k-th best score, and regions whose block
+//    maxima cannot reach it are skipped. A disjunction of anything else
+//    runs block-max WAND (Ding and Suel, SIGIR 2011): cursors sorted by
+//    document, a pivot where the summed bounds first reach the k-th best
+//    score, whole blocks skipped when their block maxima cannot reach it.
 //  * A phrase at the top runs in two phases: documents having every term are
 //    bounded by their smallest term frequency before any position is read.
 //  * Anything else (conjunctions, nested booleans) runs one loop that skips
@@ -357,6 +361,90 @@ void BlockMaxWand(const std::vector<S*>& children, Exclusion* excluded, const Se
   }
 }
 
+// Block-max MaxScore (Turtle and Flood, 1995, with per-block maxima) over a
+// top-level disjunction of terms: the terms with the smallest maxima whose
+// sum stays below the k-th best score are "non-essential" - a document
+// matching only them cannot enter - so candidates come from the others
+// alone, and non-essential terms are looked up (largest first) only while
+// they could still lift the candidate over the threshold. Regions whose
+// summed block maxima cannot reach the threshold are skipped whole. Scores
+// are summed in query order, as every path must for equal scores.
+template <typename S>
+void BlockMaxMaxScore(const std::vector<S*>& children, Exclusion* excluded, const SegmentReader& seg,
+                      uint32_t segment, search::TopK& top) {
+  struct Entry {
+    S* scorer;
+    uint32_t order;  // position in the query
+    float max;
+  };
+  std::vector<Entry> terms;  // by increasing maximum
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (children[i]->doc() != kNoMoreDocs) {
+      terms.push_back({children[i], static_cast<uint32_t>(i), children[i]->max_score()});
+    }
+  }
+  std::stable_sort(terms.begin(), terms.end(), [](const Entry& a, const Entry& b) { return a.max < b.max; });
+  const size_t n = terms.size();
+  std::vector<float> below(n + 1, 0.0f);  // below[i]: sum of the maxima of terms[0, i)
+  for (size_t i = 0; i < n; ++i) below[i + 1] = below[i] + terms[i].max;
+  std::vector<float> value(children.size());
+  std::vector<uint8_t> matched(children.size());
+  size_t essential = 0;  // terms[essential, n) drive the candidates
+  for (;;) {
+    const float threshold = top.threshold();
+    while (essential < n && below[essential + 1] < threshold) ++essential;
+    if (essential == n) return;
+    uint32_t doc = kNoMoreDocs;
+    for (size_t i = essential; i < n; ++i) doc = std::min(doc, terms[i].scorer->doc());
+    if (doc == kNoMoreDocs) return;
+    if (top.full()) {
+      float block_upper = 0;
+      uint32_t block_end = kNoMoreDocs;
+      for (size_t i = 0; i < n; ++i) {
+        block_end = std::min(block_end, terms[i].scorer->ShallowAdvance(doc));
+        block_upper += terms[i].scorer->BlockMaxScore();
+      }
+      if (block_upper < threshold) {
+        if (block_end == kNoMoreDocs) return;
+        for (size_t i = essential; i < n; ++i) {
+          if (terms[i].scorer->doc() <= block_end) terms[i].scorer->Advance(block_end + 1);
+        }
+        continue;
+      }
+    }
+    std::fill(matched.begin(), matched.end(), 0);
+    float partial = 0;
+    for (size_t i = essential; i < n; ++i) {
+      S* t = terms[i].scorer;
+      if (t->doc() != doc) continue;
+      value[terms[i].order] = t->Score();
+      matched[terms[i].order] = 1;
+      partial += value[terms[i].order];
+      t->Next();
+    }
+    bool possible = true;
+    for (size_t i = essential; i-- > 0;) {
+      if (partial + below[i + 1] < threshold) {
+        possible = false;
+        break;
+      }
+      S* t = terms[i].scorer;
+      if (t->doc() < doc) t->Advance(doc);
+      if (t->doc() == doc) {
+        value[terms[i].order] = t->Score();
+        matched[terms[i].order] = 1;
+        partial += value[terms[i].order];
+      }
+    }
+    if (!possible || !seg.IsLive(doc) || (excluded && excluded->Excluded(doc))) continue;
+    float score = 0;
+    for (size_t o = 0; o < value.size(); ++o) {
+      if (matched[o]) score += value[o];
+    }
+    top.Offer(score, segment, doc);
+  }
+}
+
 // Every other query: one loop that skips regions whose block bound is below
 // the threshold.
 void CollectGeneric(Scorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
@@ -497,7 +585,7 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
         if (auto* t = dynamic_cast<search::TermScorer*>(c.get())) terms.push_back(t);
       }
       if (terms.size() == children.size()) {
-        BlockMaxWand(terms, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+        BlockMaxMaxScore(terms, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
       } else {
         std::vector<Scorer*> any;
         for (auto& c : children) any.push_back(c.get());
