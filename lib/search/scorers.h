@@ -130,6 +130,8 @@ class ConjunctionScorer final : public Scorer {
   uint32_t ShallowAdvance(uint32_t target) override;
   float BlockMaxScore() override;
   uint64_t cost() const override { return lead_->cost(); }
+  // The children in query order (the order scores are summed in).
+  const std::vector<std::unique_ptr<Scorer>>& children() const { return children_; }
 
  private:
   uint32_t Align(uint32_t doc);

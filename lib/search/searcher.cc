@@ -446,6 +446,61 @@ void BlockMaxMaxScore(const std::vector<S*>& children, Exclusion* excluded, cons
   }
 }
 
+// A conjunction of terms (the common "all words" query): CollectGeneric
+// over a ConjunctionScorer, step for step, but with the term scorers called
+// directly rather than through virtual calls at every document.
+void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, const SegmentReader& seg,
+                            uint32_t segment, search::TopK& top) {
+  std::vector<search::TermScorer*> by_cost = terms;
+  std::stable_sort(by_cost.begin(), by_cost.end(), [](auto* a, auto* b) { return a->cost() < b->cost(); });
+  search::TermScorer* lead = by_cost[0];
+  float max_sum = 0;
+  for (auto* t : terms) max_sum += t->max_score();
+  const auto align = [&](uint32_t doc) {
+    for (;;) {
+      if (doc == kNoMoreDocs) return kNoMoreDocs;
+      bool aligned = true;
+      for (size_t i = 1; i < by_cost.size(); ++i) {
+        search::TermScorer* c = by_cost[i];
+        if (c->doc() < doc) c->Advance(doc);
+        if (c->doc() > doc) {
+          doc = lead->Advance(c->doc());
+          aligned = false;
+          break;
+        }
+      }
+      if (aligned) return doc;
+    }
+  };
+  uint32_t block_end = 0;
+  float block_bound = std::numeric_limits<float>::infinity();
+  bool have_block = false;
+  for (uint32_t d = align(lead->doc()); d != kNoMoreDocs;) {
+    if (top.full()) {
+      const float threshold = top.threshold();
+      if (max_sum < threshold) return;
+      if (!have_block || d > block_end) {
+        block_end = kNoMoreDocs;
+        block_bound = 0;
+        for (auto* t : terms) block_end = std::min(block_end, t->ShallowAdvance(d));
+        for (auto* t : terms) block_bound += t->BlockMaxScore();
+        have_block = true;
+      }
+      if (block_bound < threshold) {
+        if (block_end == kNoMoreDocs) return;
+        d = align(lead->Advance(block_end + 1));
+        continue;
+      }
+    }
+    if (seg.IsLive(d)) {
+      float score = 0;
+      for (auto* t : terms) score += t->Score();
+      top.Offer(score, segment, d);
+    }
+    d = align(lead->Next());
+  }
+}
+
 // Every other query: one loop that skips regions whose block bound is below
 // the threshold.
 void CollectGeneric(Scorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
@@ -504,6 +559,20 @@ void CollectPhrase(search::PhraseScorer& s, const SegmentReader& seg, uint32_t s
     if (seg.IsLive(d) && s.Matches()) top.Offer(s.Score(), segment, d);
     d = s.ApproximateNext();
   }
+}
+
+// The children of a conjunction made only of terms, in query order; empty
+// for anything else.
+std::vector<search::TermScorer*> TermChildren(Scorer* scorer) {
+  std::vector<search::TermScorer*> terms;
+  auto* conjunction = dynamic_cast<search::ConjunctionScorer*>(scorer);
+  if (conjunction == nullptr) return terms;
+  for (const auto& c : conjunction->children()) {
+    auto* t = dynamic_cast<search::TermScorer*>(c.get());
+    if (t == nullptr) return {};
+    terms.push_back(t);
+  }
+  return terms;
 }
 
 bool IsTopDisjunction(const Query& q) {
@@ -602,6 +671,8 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
       }
     } else if (auto* phrase = dynamic_cast<search::PhraseScorer*>(scorer.get())) {
       CollectPhrase(*phrase, *segments[s], static_cast<uint32_t>(s), top);
+    } else if (std::vector<search::TermScorer*> terms = TermChildren(scorer.get()); !terms.empty()) {
+      CollectTermConjunction(terms, *segments[s], static_cast<uint32_t>(s), top);
     } else {
       CollectGeneric(*scorer, *segments[s], static_cast<uint32_t>(s), top);
     }
