@@ -50,7 +50,6 @@ inline DecodedChar DecodeUtf8(const unsigned char* p, const unsigned char* end) 
   return {kReplacementChar, 1, false};
 }
 
-// Byte offset of the first ill-formed sequence, or npos if `text` is valid UTF-8.
 // Characters in `text`, counting each invalid byte sequence (maximal
 // subpart) as one, as DecodeUtf8 steps through it: the column arithmetic of
 // error messages.
@@ -62,6 +61,7 @@ inline size_t CountCharacters(std::string_view text) {
   return count;
 }
 
+// Byte offset of the first ill-formed sequence, or npos if `text` is valid UTF-8.
 size_t FindInvalidUtf8(std::string_view text);
 
 // Appends the UTF-8 encoding of a code point (no validation: callers pass
