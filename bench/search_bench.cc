@@ -2,7 +2,7 @@
 // built once (Zipf-distributed vocabulary, documents of mixed lengths):
 //   * decoding and BM25-scoring a term's postings (the scoring loop),
 //   * positions decoding,
-//   * conjunctions, block-max WAND disjunctions and phrases, top 10,
+//   * conjunctions, block-max MaxScore disjunctions and phrases, top 10,
 //   * counting.
 // Items are postings (or documents) visited, so the rates compare across runs.
 #include <benchmark/benchmark.h>
