@@ -17,7 +17,9 @@ namespace loupe::index {
 //   3  stored documents (.docs) in runs, each with its own field names and
 //      dictionary, so merges can copy compressed blocks; version 2 files
 //      (one run) are still read
-inline constexpr uint32_t kFormatVersion = 3;
+//   4  scalar fields: the schema lists them, and a segment may have a
+//      columns file (.cols); older segments have no columns
+inline constexpr uint32_t kFormatVersion = 4;
 inline constexpr uint32_t kMinFormatVersion = 2;
 
 inline constexpr store::FileKind kTermsKind = store::MakeKind("TERM");
@@ -26,12 +28,13 @@ inline constexpr store::FileKind kPositionsKind = store::MakeKind("POSN");
 inline constexpr store::FileKind kLengthsKind = store::MakeKind("LENS");
 inline constexpr store::FileKind kIdsKind = store::MakeKind("IDS_");
 inline constexpr store::FileKind kStoredKind = store::MakeKind("DOCS");
+inline constexpr store::FileKind kColumnsKind = store::MakeKind("COLS");
 inline constexpr store::FileKind kLiveKind = store::MakeKind("LIVE");
 inline constexpr store::FileKind kInfoKind = store::MakeKind("INFO");
 inline constexpr store::FileKind kManifestKind = store::MakeKind("MANI");
 
 // File extensions of a segment's files, in a fixed order.
-inline constexpr const char* kSegmentExtensions[] = {"info", "terms", "post", "pos", "lens", "ids", "docs"};
+inline constexpr const char* kSegmentExtensions[] = {"info", "terms", "post", "pos", "lens", "ids", "docs", "cols"};
 
 inline std::string SegmentFileName(const std::string& segment, const char* extension) {
   return segment + "." + extension;

@@ -89,6 +89,7 @@ const char* KindOfExtension(const std::string& ext) {
   if (ext == "ids") return "ids";
   if (ext == "docs") return "stored";
   if (ext == "info") return "info";
+  if (ext == "cols") return "columns";
   return "other";
 }
 

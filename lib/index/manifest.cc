@@ -57,7 +57,12 @@ void WriteSchema(util::JsonWriter& w, const Schema& schema) {
         .EndObject();
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray().Key("scalar_fields").BeginArray();
+  for (const ScalarField& f : schema.scalar_fields) {
+    w.BeginObject().Key("name").String(f.name).Key("type").String(ScalarTypeName(f.type)).Key("stored").Bool(f.stored);
+    w.EndObject();
+  }
+  w.EndArray().Key("infer_scalar_fields").Bool(schema.infer_scalar_fields).EndObject();
 }
 
 // Reading JSON written by this file: any deviation is corruption.
@@ -133,6 +138,23 @@ Schema ReadSchema(const JsonReader& r, const element& e) {
     field.analyzer.stemmer = r.String(a, "stemmer");
     field.analyzer.max_token_length = static_cast<uint32_t>(r.Uint(a, "max_token_length"));
     schema.text_fields.push_back(std::move(field));
+  }
+  // Format 4 added scalar fields; older manifests have none.
+  simdjson::dom::array scalars;
+  if (!e["scalar_fields"].get_array().get(scalars)) {
+    for (element f : scalars) {
+      ScalarField field;
+      field.name = r.String(f, "name");
+      const std::string type = r.String(f, "type");
+      field.type = type == "keyword"   ? ScalarType::kKeyword
+                   : type == "date"    ? ScalarType::kDate
+                   : type == "integer" ? ScalarType::kInteger
+                   : type == "stored"  ? ScalarType::kStored
+                                       : (r.Fail("unknown scalar type " + type), ScalarType::kStored);
+      field.stored = r.Bool(f, "stored");
+      schema.scalar_fields.push_back(std::move(field));
+    }
+    schema.infer_scalar_fields = r.Bool(e, "infer_scalar_fields");
   }
   try {
     schema.Validate();

@@ -235,7 +235,7 @@ MemorySegment::MemorySegment(const Schema& schema, store::Directory& dir, std::s
 
 MemorySegment::~MemorySegment() = default;
 
-uint32_t MemorySegment::Add(const Document& doc) {
+uint32_t MemorySegment::Add(const Document& doc, const std::vector<ColumnValue>& columns) {
   const uint32_t number = doc_count();
   for (size_t i = 0; i < schema_.text_fields.size(); ++i) {
     const TextField& field = schema_.text_fields[i];
@@ -268,6 +268,7 @@ uint32_t MemorySegment::Add(const Document& doc) {
     inverter.EndDocument(length, span);
   }
   out_->stored().Add(doc);
+  out_->columns().Add(number, columns);
   ids_ += doc.id;
   id_offsets_.push_back(ids_.size());
   approximate_memory_.store(memory_bytes(), std::memory_order_relaxed);
@@ -275,7 +276,8 @@ uint32_t MemorySegment::Add(const Document& doc) {
 }
 
 size_t MemorySegment::memory_bytes() const {
-  size_t total = pool_.memory_bytes() + ids_.capacity() + id_offsets_.capacity() * 8 + out_->stored().memory_bytes();
+  size_t total = pool_.memory_bytes() + ids_.capacity() + id_offsets_.capacity() * 8 + out_->stored().memory_bytes() +
+                 out_->columns().memory_bytes();
   for (const auto& f : fields_) total += f->memory_bytes();
   return total;
 }

@@ -42,8 +42,9 @@ class MemorySegment {
   MemorySegment(const MemorySegment&) = delete;
   MemorySegment& operator=(const MemorySegment&) = delete;
 
-  // Inverts and stores one document; returns its doc number in this segment.
-  uint32_t Add(const Document& doc);
+  // Inverts and stores one document, and adds its scalar fields' values to
+  // the columns; returns its doc number in this segment.
+  uint32_t Add(const Document& doc, const std::vector<ColumnValue>& columns = {});
 
   uint32_t doc_count() const { return static_cast<uint32_t>(id_offsets_.size()) - 1; }
   std::string_view Id(uint32_t doc) const {

@@ -1,5 +1,7 @@
 #include "index/segment_reader.h"
 
+#include <algorithm>
+
 #include "index/format.h"
 #include "loupe/error.h"
 
@@ -19,8 +21,15 @@ std::shared_ptr<const SegmentReader> SegmentReader::Open(const store::Directory&
     const char* extension;
     store::FileKind kind;
   } kinds[] = {{"terms", kTermsKind}, {"post", kPostingsKind}, {"pos", kPositionsKind},
-               {"lens", kLengthsKind}, {"ids", kIdsKind},      {"docs", kStoredKind}};
+               {"lens", kLengthsKind}, {"ids", kIdsKind},      {"docs", kStoredKind},
+               {"cols", kColumnsKind}};
   for (const auto& k : kinds) {
+    // Segments written before format 4 have no columns file.
+    if (std::string_view(k.extension) == "cols" &&
+        std::none_of(r->info_.files.begin(), r->info_.files.end(),
+                     [](const SegmentFile& f) { return f.extension == "cols"; })) {
+      continue;
+    }
     const std::string name = SegmentFileName(entry.name, k.extension);
     auto file = std::make_unique<store::CheckedFile>(dir.Open(name), k.kind, kFormatVersion, r->info_.nonce,
                                                      options.verify_checksums, kMinFormatVersion);
@@ -41,6 +50,8 @@ std::shared_ptr<const SegmentReader> SegmentReader::Open(const store::Directory&
   r->lengths_ = std::make_unique<FieldLengthsReader>(r->File("lens"), r->info_.max_doc);
   r->ids_ = std::make_unique<DocIdsReader>(r->File("ids"), r->info_.max_doc);
   r->stored_ = std::make_unique<StoredFieldsReader>(r->File("docs"), r->info_.max_doc);
+  r->columns_ = r->File("cols") ? std::make_unique<ColumnsReader>(r->File("cols"), r->info_.max_doc)
+                                : std::make_unique<ColumnsReader>();
   if (entry.live_generation != 0) {
     r->live_file_ = LiveFileName(entry.name, entry.live_generation);
     const store::CheckedFile live(dir.Open(r->live_file_), kLiveKind, kFormatVersion, r->info_.nonce, true, kMinFormatVersion);

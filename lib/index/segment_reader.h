@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/columns.h"
 #include "index/doc_ids.h"
 #include "index/field_lengths.h"
 #include "index/live_docs.h"
@@ -59,6 +60,8 @@ class SegmentReader {
   // Stored fields and id of a document.
   Document GetDocument(uint32_t doc) const;
   const StoredFieldsReader& stored() const { return *stored_; }
+  // Scalar fields' columns (none for a segment older than format 4).
+  const ColumnsReader& columns() const { return *columns_; }
 
   // Files as checked on open, by extension (for verify and info).
   struct OpenFile {
@@ -79,6 +82,7 @@ class SegmentReader {
   std::unique_ptr<FieldLengthsReader> lengths_;
   std::unique_ptr<DocIdsReader> ids_;
   std::unique_ptr<StoredFieldsReader> stored_;
+  std::unique_ptr<ColumnsReader> columns_;
   std::optional<LiveDocs> live_;
   std::string live_file_;
 };

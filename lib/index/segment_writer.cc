@@ -55,6 +55,11 @@ SegmentInfo SegmentWriter::Finish(uint32_t max_doc, std::vector<FieldStats> fiel
     finish(lens, "lens");
   }
   {
+    store::CheckedWriter out(dir_, SegmentFileName(name_, "cols"), kColumnsKind, kFormatVersion, nonce_);
+    columns_.Write(&out, max_doc);
+    finish(out, "cols");
+  }
+  {
     store::CheckedWriter out(dir_, SegmentFileName(name_, "ids"), kIdsKind, kFormatVersion, nonce_);
     WriteDocIds(&out, ids);
     finish(out, "ids");

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/columns.h"
 #include "index/manifest.h"
 #include "index/postings_format.h"
 #include "index/stored_fields.h"
@@ -37,6 +38,8 @@ class SegmentWriter {
 
   StoredFieldsWriter& stored() { return *stored_; }
   TermDictionaryWriter& dictionary() { return *dictionary_; }
+  // Scalar fields' values, written by Finish().
+  ColumnsBuilder& columns() { return columns_; }
   // A postings writer for a field; lengths and spans (may be null without
   // positions) must outlive it.
   PostingsWriter Postings(IndexOptions options, const uint32_t* lengths, const uint32_t* spans,
@@ -59,6 +62,7 @@ class SegmentWriter {
   std::unique_ptr<StoredFieldsWriter> stored_;
   std::unique_ptr<store::CheckedWriter> terms_, post_, pos_;
   std::unique_ptr<TermDictionaryWriter> dictionary_;
+  ColumnsBuilder columns_;
   bool done_ = false;
 };
 

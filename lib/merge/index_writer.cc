@@ -20,6 +20,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "index/columns.h"
 #include "index/format.h"
 #include "index/manifest.h"
 #include "index/memory_segment.h"
@@ -616,8 +617,24 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
   }
   if (latest && !options.create) {
     impl->manifest = impl->disk_manifest;
-    if (options.schema && !(*options.schema == impl->manifest.schema)) {
-      throw InvalidArgumentError(path + ": the index was built with another schema (fields or analyzers)");
+    if (options.schema) {
+      Schema& schema = impl->manifest.schema;
+      if (options.schema->text_fields != schema.text_fields) {
+        throw InvalidArgumentError(path + ": the index was built with other text fields or analyzers");
+      }
+      // Scalar fields may be declared later, but not retyped: documents
+      // already indexed keep theirs.
+      for (const ScalarField& f : options.schema->scalar_fields) {
+        const ScalarField* old = schema.FindScalar(f.name);
+        if (old == nullptr) {
+          schema.scalar_fields.push_back(f);
+        } else if (!(*old == f)) {
+          throw InvalidArgumentError(path + ": field '" + f.name + "' is already a " +
+                                     (old->stored ? "" : "non-stored ") + ScalarTypeName(old->type) + " field");
+        }
+      }
+      schema.infer_scalar_fields = options.schema->infer_scalar_fields;
+      schema.Validate();
     }
   } else {
     impl->manifest.schema = options.schema ? *options.schema : Schema::Default();
@@ -646,7 +663,8 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
 
 const Schema& IndexWriter::schema() const { return impl_->manifest.schema; }
 
-IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replace_pending) {
+IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replace_pending,
+                                                std::vector<std::string>* notes) {
   if (doc.id.empty()) throw InvalidArgumentError("a document needs a non-empty id");
   if (doc.id.size() > kMaxIdBytes) throw InvalidArgumentError("document id longer than 4096 bytes");
   index::ValidateDocument(doc, impl_->manifest.schema);
@@ -655,6 +673,25 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   const uint64_t hash = XXH3_64bits(doc.id.data(), doc.id.size());
   std::unique_lock<std::mutex> held(m.mu_);
   m.CheckUsable();
+  // Scalar fields are typed (and new ones inferred) under the lock: the
+  // schema is shared by every adding thread.
+  std::vector<index::ColumnValue> columns;
+  bool unstored = false;
+  std::vector<std::string> malformed;
+  const bool store_malformed = m.options.malformed_values == IndexWriterOptions::MalformedValues::kStoreOnly;
+  index::ResolveColumns(doc, m.manifest.schema, &columns, &unstored, store_malformed ? &malformed : nullptr);
+  if (notes != nullptr) {
+    for (std::string& n : malformed) notes->push_back(std::move(n) + " (stored, left out of the column)");
+  }
+  std::optional<Document> trimmed;
+  if (unstored) {
+    trimmed.emplace();
+    trimmed->id = doc.id;
+    for (const Field& f : doc.fields) {
+      const ScalarField* scalar = m.manifest.schema.FindScalar(f.name);
+      if (scalar == nullptr || scalar->stored) trimmed->fields.push_back(f);
+    }
+  }
   if (!replace_pending && !m.ids.empty()) {
     const Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
     if (l.used && !l.deleted) return AddResult::kDuplicate;
@@ -679,7 +716,7 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   }
   held.unlock();
   try {
-    memory->Add(doc);
+    memory->Add(trimmed ? *trimmed : doc, columns);
   } catch (...) {
     held.lock();
     m.failure = std::current_exception();

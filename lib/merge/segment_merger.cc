@@ -199,6 +199,30 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
 
   for (const MergeSource& s : sources) ReleaseMemory(s, {"lens"});
 
+  // Columns, carried over value by value.
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const index::ColumnsReader& columns = sources[i].reader->columns();
+    for (const index::ColumnsReader::Entry& c : columns.List()) {
+      CheckCancelled(cancel);
+      if (const index::NumericColumn* numeric = columns.Numeric(c.name)) {
+        for (uint32_t d = 0; d < sources[i].reader->max_doc(); ++d) {
+          int64_t value;
+          if (maps[i][d] != MergeResult::kDropped && numeric->Get(d, &value)) {
+            out.columns().AddNumber(c.name, c.type, maps[i][d], value);
+          }
+        }
+      } else if (const index::KeywordColumn* keyword = columns.Keyword(c.name)) {
+        for (uint32_t d = 0; d < sources[i].reader->max_doc(); ++d) {
+          if (maps[i][d] == MergeResult::kDropped) continue;
+          for (uint64_t k = keyword->Begin(d), end = keyword->Begin(d + 1); k < end; ++k) {
+            out.columns().AddKeyword(c.name, maps[i][d], keyword->Value(keyword->Ord(k)));
+          }
+        }
+      }
+    }
+    ReleaseMemory(sources[i], {"cols"});
+  }
+
   // The id field, then every text field.
   const std::vector<uint32_t> no_lengths(max_doc, 0);
   index::FieldStats id_proto{index::kIdField, "id", IndexOptions::kDocs, 0, 0, 0, 0, 0};

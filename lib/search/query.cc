@@ -50,6 +50,24 @@ QueryPtr Query::Boolean(std::vector<Clause> clauses, float boost) {
   return q;
 }
 
+QueryPtr Query::Keyword(std::string field, std::string value) {
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kKeyword;
+  q->field_ = std::move(field);
+  q->term_ = std::move(value);
+  return q;
+}
+
+QueryPtr Query::Range(std::string field, int64_t lower, int64_t upper) {
+  if (lower > upper) return MatchNone();
+  auto q = std::shared_ptr<Query>(new Query());
+  q->kind_ = Kind::kRange;
+  q->field_ = std::move(field);
+  q->lower_ = lower;
+  q->upper_ = upper;
+  return q;
+}
+
 QueryPtr Query::MatchAll() {
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kMatchAll;
@@ -206,6 +224,11 @@ std::string Query::ToString() const {
         s += clauses_[i].query->ToString();
       }
       return s + ")" + BoostText(boost_);
+    }
+    case Kind::kKeyword: return field_ + ":\"" + Quote(term_) + "\"";
+    case Kind::kRange: {
+      const auto end = [](int64_t v, int64_t open) { return v == open ? std::string("*") : std::to_string(v); };
+      return field_ + ":[" + end(lower_, INT64_MIN) + " TO " + end(upper_, INT64_MAX) + "]";
     }
     case Kind::kMatchAll: return "*";
     case Kind::kMatchNone: return "<nothing>";

@@ -5,16 +5,19 @@
 //   and_expr := sequence ( ("AND" | "&&") sequence )*
 //   sequence := clause+                    (juxtaposition: the default operator)
 //   clause   := [ "+" | "-" | "NOT" | "!" ] atom [ "^" number ]
-//   atom     := "(" query ")" | field ":" atom | word | word* | "phrase" [ "~" number ]
+//   atom     := "(" query ")" | field ":" atom | word | word* | "phrase" [ "~" number ] | "*"
+//             | scalar ":" ( value | "phrase" | ("[" | "{") bound "TO" bound ("]" | "}") )
 //
 // Recursion depth is bounded (kMaxQueryDepth) and so is the number of terms
 // (kMaxQueryTerms), so no query text can exhaust the stack or the memory.
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
 #include "loupe/error.h"
 #include "loupe/query.h"
+#include "util/date.h"
 #include "util/utf8.h"
 
 namespace loupe {
@@ -300,8 +303,14 @@ class Parser {
         const size_t at = token_.offset;
         const TextField* field = schema_.Find(token_.text);
         if (field == nullptr) {
+          const ScalarField* scalar = schema_.FindScalar(token_.text);
+          if (scalar != nullptr && scalar->type != ScalarType::kStored) return ParseScalar(*scalar, at);
           std::string known;
           for (const TextField& f : schema_.text_fields) known += (known.empty() ? "" : ", ") + f.name;
+          for (const ScalarField& f : schema_.scalar_fields) {
+            if (f.type != ScalarType::kStored) known += ", " + f.name;
+          }
+          if (scalar != nullptr) Fail(at, "field '" + token_.text + "' is stored only, not searchable (fields: " + known + ")");
           Fail(at, "unknown field '" + token_.text + "' (fields: " + known + ")");
         }
         Advance();
@@ -314,6 +323,7 @@ class Parser {
       case Tok::kWord: {
         Token word = token_;
         Advance();
+        if (word.prefix && word.text.empty()) return Query::MatchAll();
         if (word.prefix) return PerField(fields, word, [&](const TextField& f) { return PrefixQuery(f, word); });
         return PerField(fields, word, [&](const TextField& f) { return Query::Analyzed(f, word.text); });
       }
@@ -337,6 +347,76 @@ class Parser {
       default:
         Fail(token_.offset, "expected a term, found " + Describe(token_));
     }
+  }
+
+  // A filter on a scalar field; pos_ is just after the ':'. Values are not
+  // analysed: keywords match exactly, dates name a period (a year, month,
+  // day, ...), integers a number.
+  QueryPtr ParseScalar(const ScalarField& field, size_t at) {
+    if (pos_ < text_.size() && (text_[pos_] == '[' || text_[pos_] == '{')) {
+      const size_t open = pos_;
+      const bool lower_inclusive = text_[pos_] == '[';
+      const size_t close = text_.find_first_of("]}", pos_);
+      if (close == std::string_view::npos) Fail(open, "range never closed (expected ']' or '}')");
+      const bool upper_inclusive = text_[close] == ']';
+      std::vector<std::pair<std::string, size_t>> parts;  // (text, offset)
+      for (size_t i = open + 1; i < close;) {
+        while (i < close && IsSpace(text_[i])) ++i;
+        const size_t start = i;
+        while (i < close && !IsSpace(text_[i])) ++i;
+        if (i > start) parts.emplace_back(std::string(text_.substr(start, i - start)), start);
+      }
+      if (parts.size() != 3 || parts[1].first != "TO") Fail(open, "a range is written [LOWER TO UPPER] ('*' for an open end)");
+      if (field.type == ScalarType::kKeyword) Fail(at, "field '" + field.name + "' is a keyword field: ranges need a date or integer field");
+      pos_ = close + 1;
+      const int64_t lower = parts[0].first == "*" ? INT64_MIN : Bound(field, parts[0].first, parts[0].second, true, lower_inclusive);
+      const int64_t upper = parts[2].first == "*" ? INT64_MAX : Bound(field, parts[2].first, parts[2].second, false, upper_inclusive);
+      Advance();
+      return Query::Range(field.name, lower, upper);
+    }
+    // A value is read as written up to a space or ')' ("n:-5" is minus
+    // five, not an exclusion), or quoted.
+    Token value;
+    if (pos_ < text_.size() && text_[pos_] != '"' && !IsSpace(text_[pos_]) && text_[pos_] != ')') {
+      value.offset = pos_;
+      while (pos_ < text_.size() && !IsSpace(text_[pos_]) && text_[pos_] != ')' && text_[pos_] != '^') {
+        value.text.push_back(text_[pos_++]);
+      }
+      if (value.text.back() == '*') {
+        Fail(pos_ - 1, "'*' (a prefix) needs a text field; '" + field.name + "' is a " + ScalarTypeName(field.type) + " field");
+      }
+      Advance();
+    } else {
+      Advance();
+      if (token_.kind != Tok::kPhrase) {
+        Fail(at, "field '" + field.name + "' needs a value, a quoted value or a range right after the ':'");
+      }
+      value = token_;
+      Advance();
+    }
+    ++terms_;
+    if (field.type == ScalarType::kKeyword) return Query::Keyword(field.name, value.text);
+    return Query::Range(field.name, Bound(field, value.text, value.offset, true, true),
+                        Bound(field, value.text, value.offset, false, true));
+  }
+
+  // One end of a range over a date or integer field, as an inclusive bound.
+  int64_t Bound(const ScalarField& field, const std::string& text, size_t offset, bool lower, bool inclusive) const {
+    if (field.type == ScalarType::kDate) {
+      const std::optional<util::DatePeriod> p = util::ParseIsoDate(text);
+      if (!p) Fail(offset, "'" + text + "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z])");
+      if (lower) return inclusive ? p->first_ms : p->last_ms + 1;
+      return inclusive ? p->last_ms : p->first_ms - 1;
+    }
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || v == INT64_MIN) {
+      Fail(offset, "'" + text + "' is not an integer");
+    }
+    if (inclusive) return v;
+    if (lower) return v == INT64_MAX ? INT64_MAX : v + 1;  // an empty range then (lower > upper)
+    return v - 1;
   }
 
   // A prefix is normalised like the field's terms but not stemmed (the

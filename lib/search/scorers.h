@@ -206,6 +206,65 @@ class MatchAllScorer final : public Scorer {
   uint32_t max_doc_;
 };
 
+// Filters over a column: every document whose value matches, score 0. They
+// scan the column forward from the target, so in a conjunction led by a
+// rarer scorer they read the column only where candidates are, and over a
+// whole query never read it more than once (the cost of reading the filter).
+// cost() is the scan's length, so a conjunction leads with anything rarer.
+class NumericRangeScorer final : public Scorer {
+ public:
+  // Codes in [first, last] (first >= 1: documents without a value have code 0).
+  NumericRangeScorer(const index::NumericColumn& column, uint64_t first, uint64_t last, uint32_t max_doc)
+      : column_(column), first_(first), span_(last - first), max_doc_(max_doc) {
+    doc_ = Scan(0);
+  }
+  uint32_t Next() override { return doc_ = Scan(doc_ + 1); }
+  uint32_t Advance(uint32_t target) override { return doc_ = Scan(target); }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return max_doc_; }
+
+ private:
+  uint32_t Scan(uint32_t d) const {
+    for (; d < max_doc_; ++d) {
+      if (column_.Code(d) - first_ <= span_) return d;  // code 0 wraps around: no value, no match
+    }
+    return kNoMoreDocs;
+  }
+  const index::NumericColumn& column_;
+  uint64_t first_, span_;
+  uint32_t max_doc_;
+};
+
+class KeywordScorer final : public Scorer {
+ public:
+  KeywordScorer(const index::KeywordColumn& column, uint32_t ord, uint32_t max_doc)
+      : column_(column), ord_(ord), max_doc_(max_doc) {
+    doc_ = Scan(0);
+  }
+  uint32_t Next() override { return doc_ = Scan(doc_ + 1); }
+  uint32_t Advance(uint32_t target) override { return doc_ = Scan(target); }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return max_doc_; }
+
+ private:
+  uint32_t Scan(uint32_t d) const {
+    if (d >= max_doc_) return kNoMoreDocs;
+    // Walk the ordinals with the document boundaries alongside.
+    uint64_t k = column_.Begin(d), end = column_.Begin(d + 1);
+    for (;;) {
+      for (; k < end; ++k) {
+        if (column_.Ord(k) == ord_) return d;
+      }
+      if (++d >= max_doc_) return kNoMoreDocs;
+      k = end;
+      end = column_.Begin(d + 1);
+    }
+  }
+  const index::KeywordColumn& column_;
+  uint32_t ord_;
+  uint32_t max_doc_;
+};
+
 // Terms at fixed relative positions (slop 0), or within `slop` moves of them
 // (Lucene's sloppy phrase: a match of length L counts 1 / (1 + L); the sum is
 // capped at the rarest term's frequency in the document). The

@@ -27,11 +27,13 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "index/reader_impl.h"
 #include "loupe/error.h"
 #include "search/scorers.h"
 #include "search/top_k.h"
+#include "util/date.h"
 
 namespace loupe {
 
@@ -192,6 +194,22 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
       return nullptr;
     case Query::Kind::kMatchAll:
       return std::make_unique<search::MatchAllScorer>(ctx.segment.max_doc());
+    case Query::Kind::kKeyword: {
+      const index::KeywordColumn* column = ctx.segment.columns().Keyword(query.field());
+      const std::optional<uint32_t> ord = column ? column->Find(query.term()) : std::nullopt;
+      if (!ord) return nullptr;
+      auto scorer = std::make_unique<search::KeywordScorer>(*column, *ord, ctx.segment.max_doc());
+      if (scorer->doc() == kNoMoreDocs) return nullptr;
+      return scorer;
+    }
+    case Query::Kind::kRange: {
+      const index::NumericColumn* column = ctx.segment.columns().Numeric(query.field());
+      uint64_t first, last;
+      if (column == nullptr || !column->CodeRange(query.lower(), query.upper(), &first, &last)) return nullptr;
+      auto scorer = std::make_unique<search::NumericRangeScorer>(*column, first, last, ctx.segment.max_doc());
+      if (scorer->doc() == kNoMoreDocs) return nullptr;
+      return scorer;
+    }
     case Query::Kind::kTerm: {
       const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
       index::TermInfo info;
@@ -622,10 +640,214 @@ Searcher::Searcher(std::shared_ptr<const IndexReader> reader) : reader_(std::mov
 
 Searcher::~Searcher() = default;
 
+namespace {
+
+// The counts of one facet over the matching documents, segment by segment:
+// keyword ordinals are counted in an array per segment, then added up by
+// value; dates fall into buckets found once per run of documents in one.
+class FacetCounter {
+ public:
+  FacetCounter(const FacetRequest& request, const Schema& schema) : request_(request) {
+    const ScalarField* f = schema.FindScalar(request.field);
+    if (f == nullptr || f->type == ScalarType::kStored) {
+      throw InvalidArgumentError("cannot count facets of '" + request.field + "': not a keyword, date or integer field");
+    }
+    type_ = f->type;
+    precision_ = request.interval == FacetRequest::Interval::kYear    ? util::DatePrecision::kYear
+                 : request.interval == FacetRequest::Interval::kMonth ? util::DatePrecision::kMonth
+                                                                      : util::DatePrecision::kDay;
+  }
+
+  void StartSegment(const SegmentReader& seg) {
+    FlushSegment();
+    keyword_ = type_ == ScalarType::kKeyword ? seg.columns().Keyword(request_.field) : nullptr;
+    numeric_ = type_ != ScalarType::kKeyword ? seg.columns().Numeric(request_.field) : nullptr;
+    if (keyword_) ords_.assign(keyword_->value_count(), 0);
+  }
+
+  void Count(uint32_t doc) {
+    if (keyword_ != nullptr) {
+      uint64_t k = keyword_->Begin(doc);
+      const uint64_t end = keyword_->Begin(doc + 1);
+      missing_ += k == end;
+      for (; k < end; ++k) ++ords_[keyword_->Ord(k)];
+      return;
+    }
+    int64_t v;
+    if (numeric_ == nullptr || !numeric_->Get(doc, &v)) {
+      ++missing_;
+    } else if (type_ == ScalarType::kDate) {
+      if (v < bucket_first_ || v > bucket_last_) EnterBucket(v);
+      ++*bucket_count_;
+    } else {
+      ++numbers_[v];
+    }
+  }
+
+  FacetResult Finish() {
+    FlushSegment();
+    FacetResult r;
+    r.field = request_.field;
+    r.missing = missing_;
+    if (type_ == ScalarType::kDate) {
+      for (const auto& [first, count] : buckets_) r.counts.push_back({util::FormatDate(first, precision_), count});
+      return r;
+    }
+    if (type_ == ScalarType::kKeyword) {
+      for (auto& [value, count] : keywords_) r.counts.push_back({value, count});
+    } else {
+      for (const auto& [value, count] : numbers_) r.counts.push_back({std::to_string(value), count});
+    }
+    const auto better = [&](const FacetCount& a, const FacetCount& b) {
+      if (a.count != b.count) return a.count > b.count;
+      return a.value < b.value;
+    };
+    const size_t top = request_.top == 0 ? r.counts.size() : std::min(request_.top, r.counts.size());
+    std::partial_sort(r.counts.begin(), r.counts.begin() + static_cast<std::ptrdiff_t>(top), r.counts.end(), better);
+    r.counts.resize(top);
+    return r;
+  }
+
+ private:
+  void FlushSegment() {
+    if (keyword_ == nullptr) return;
+    for (uint32_t ord = 0; ord < ords_.size(); ++ord) {
+      if (ords_[ord] != 0) keywords_[std::string(keyword_->Value(ord))] += ords_[ord];
+    }
+    keyword_ = nullptr;
+  }
+
+  void EnterBucket(int64_t v) {
+    const std::optional<util::DatePeriod> period = util::ParseIsoDate(util::FormatDate(v, precision_));
+    bucket_first_ = period->first_ms;
+    bucket_last_ = period->last_ms;
+    bucket_count_ = &buckets_[bucket_first_];
+  }
+
+  const FacetRequest& request_;
+  ScalarType type_;
+  util::DatePrecision precision_;
+  const index::KeywordColumn* keyword_ = nullptr;
+  const index::NumericColumn* numeric_ = nullptr;
+  std::vector<uint64_t> ords_;
+  std::unordered_map<std::string, uint64_t> keywords_;
+  std::map<int64_t, uint64_t> numbers_;
+  std::map<int64_t, uint64_t> buckets_;  // by the bucket's first millisecond
+  int64_t bucket_first_ = 1, bucket_last_ = 0;
+  uint64_t* bucket_count_ = nullptr;
+  uint64_t missing_ = 0;
+};
+
+// The k best by a date or integer field: documents without a value last,
+// ties by score, then by id.
+class FieldTopK {
+ public:
+  struct Entry {
+    bool has_value;
+    int64_t value;
+    float score;
+    uint32_t segment;
+    uint32_t doc;
+  };
+  FieldTopK(size_t k, bool descending, const std::vector<std::shared_ptr<const SegmentReader>>& segments)
+      : k_(k), descending_(descending), segments_(segments) {}
+
+  void Offer(const Entry& e) {
+    const auto worse_last = [this](const Entry& a, const Entry& b) { return Better(a, b); };
+    if (heap_.size() < k_) {
+      heap_.push_back(e);
+      std::push_heap(heap_.begin(), heap_.end(), worse_last);
+    } else if (Better(e, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), worse_last);
+      heap_.back() = e;
+      std::push_heap(heap_.begin(), heap_.end(), worse_last);
+    }
+  }
+  std::vector<Entry> Sorted() const {
+    std::vector<Entry> out = heap_;
+    std::sort(out.begin(), out.end(), [this](const Entry& a, const Entry& b) { return Better(a, b); });
+    return out;
+  }
+
+ private:
+  bool Better(const Entry& a, const Entry& b) const {
+    if (a.has_value != b.has_value) return a.has_value;
+    if (a.has_value && a.value != b.value) return descending_ ? a.value > b.value : a.value < b.value;
+    if (a.score != b.score) return a.score > b.score;
+    return segments_[a.segment]->Id(a.doc) < segments_[b.segment]->Id(b.doc);
+  }
+  size_t k_;
+  bool descending_;
+  const std::vector<std::shared_ptr<const SegmentReader>>& segments_;
+  std::vector<Entry> heap_;
+};
+
+// Sorting by a field or counting facets: every matching document is visited
+// (and scored when hits are wanted), so there is nothing to prune.
+SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const Query& query,
+                        const SearchOptions& options) {
+  const bool by_field = !options.sort.field.empty();
+  if (by_field) {
+    const ScalarField* f = schema.FindScalar(options.sort.field);
+    if (f == nullptr || (f->type != ScalarType::kDate && f->type != ScalarType::kInteger)) {
+      throw InvalidArgumentError("cannot sort by '" + options.sort.field + "': not a date or integer field");
+    }
+  }
+  std::vector<FacetCounter> facets;
+  for (const FacetRequest& r : options.facets) facets.emplace_back(r, schema);
+  const size_t want = options.k + options.offset;
+  const auto& segments = impl.reader->segments;
+  search::TopK by_score(want, segments);
+  FieldTopK by_value(want, options.sort.descending, segments);
+  Prepared prepared(impl, options);
+  uint64_t total = 0;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const SegmentReader& seg = *segments[s];
+    for (FacetCounter& f : facets) f.StartSegment(seg);
+    BuildContext ctx{prepared, s, seg};
+    std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
+    if (!scorer) continue;
+    const index::NumericColumn* sort_column = by_field ? seg.columns().Numeric(options.sort.field) : nullptr;
+    const auto segment = static_cast<uint32_t>(s);
+    for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+      if (!seg.IsLive(d)) continue;
+      ++total;
+      for (FacetCounter& f : facets) f.Count(d);
+      if (want == 0) continue;
+      if (by_field) {
+        FieldTopK::Entry e{false, 0, scorer->Score(), segment, d};
+        e.has_value = sort_column != nullptr && sort_column->Get(d, &e.value);
+        by_value.Offer(e);
+      } else {
+        by_score.Offer(scorer->Score(), segment, d);
+      }
+    }
+  }
+  SearchResults results;
+  results.total_hits = total;
+  const auto add = [&](float score, uint32_t segment, uint32_t doc) {
+    results.hits.push_back({std::string(segments[segment]->Id(doc)), score, segment, doc});
+  };
+  if (by_field) {
+    const std::vector<FieldTopK::Entry> best = by_value.Sorted();
+    for (size_t i = options.offset; i < best.size(); ++i) add(best[i].score, best[i].segment, best[i].doc);
+  } else {
+    const std::vector<search::TopK::Entry> best = by_score.Sorted();
+    for (size_t i = options.offset; i < best.size(); ++i) add(best[i].score, best[i].segment, best[i].doc);
+  }
+  for (FacetCounter& f : facets) results.facets.push_back(f.Finish());
+  return results;
+}
+
+}  // namespace
+
 SearchResults Searcher::Search(const Query& query, const SearchOptions& options) const {
   if (options.k + options.offset > kMaxHits) throw InvalidArgumentError("k + offset must be at most 1,048,576");
   if (!(options.k1 >= 0) || !(options.b >= 0 && options.b <= 1)) {
     throw InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
+  }
+  if (!options.sort.field.empty() || !options.facets.empty()) {
+    return SearchAll(*impl_, reader_->schema(), query, options);
   }
   SearchResults results;
   const size_t want = options.k + options.offset;
@@ -841,6 +1063,12 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
       return {0, "matches nothing", {}};
     case Query::Kind::kMatchAll:
       return {0, "matches every document (score 0)", {}};
+    case Query::Kind::kKeyword:
+    case Query::Kind::kRange: {
+      std::unique_ptr<Scorer> s = Build(query, b, ctx);
+      if (!s || s->Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      return {0, "filter " + query.ToString() + " (score 0)", {}};
+    }
     case Query::Kind::kTerm: {
       const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
       index::TermInfo info;

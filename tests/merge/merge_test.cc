@@ -33,16 +33,17 @@ Document RandomDoc(std::mt19937_64& rng, const std::string& id) {
   d.fields.push_back({"title", title});
   d.fields.push_back({"body", body});
   d.fields.push_back({"n", static_cast<int64_t>(rng() % 100)});
+  if (rng() % 3) d.fields.push_back({"topics", StringList{"t" + std::to_string(rng() % 5), "t" + std::to_string(rng() % 9)}});
   return d;
 }
 
 std::vector<std::string> Queries() {
   return {"w1", "w2 w3", "+w1 +w5", "\"w1 w2\"", "w1 -w2", "title:w3 body:w7", "w1*", "(w4 OR w9) AND w2",
-          "\"w2 w3\"~2", "w150 w200 w1", "-w1"};
+          "\"w2 w3\"~2", "w150 w200 w1", "-w1", "n:[10 TO 40]", "+w2 +n:{50 TO *]", "topics:t3 w1", "*"};
 }
 
 struct Snapshot {
-  std::vector<SearchResults> results;
+  std::vector<SearchResults> results, sorted;
   std::vector<uint64_t> counts;
 };
 
@@ -54,6 +55,15 @@ Snapshot RunQueries(const std::string& path) {
     const QueryPtr query = ParseQuery(q, reader->schema());
     out.results.push_back(s.Search(*query, {.k = 25}));
     out.counts.push_back(s.Count(*query));
+    SearchOptions sorted;
+    sorted.k = 25;
+    sorted.sort.field = "n";
+    sorted.sort.descending = true;
+    sorted.facets.resize(2);
+    sorted.facets[0].field = "topics";
+    sorted.facets[1].field = "n";
+    sorted.facets[1].top = 5;
+    out.sorted.push_back(s.Search(*query, sorted));
   }
   return out;
 }
@@ -67,6 +77,22 @@ void ExpectSame(const Snapshot& a, const Snapshot& b) {
       EXPECT_EQ(a.results[q].hits[i].id, b.results[q].hits[i].id) << Queries()[q] << " rank " << i;
       // Statistics count live documents only, so scores are identical.
       EXPECT_EQ(a.results[q].hits[i].score, b.results[q].hits[i].score) << Queries()[q] << " rank " << i;
+    }
+    // Columns are carried over: sorting by a field and facets agree.
+    const SearchResults& x = a.sorted[q];
+    const SearchResults& y = b.sorted[q];
+    EXPECT_EQ(x.total_hits, y.total_hits);
+    ASSERT_EQ(x.hits.size(), y.hits.size()) << Queries()[q];
+    for (size_t i = 0; i < x.hits.size(); ++i) EXPECT_EQ(x.hits[i].id, y.hits[i].id) << Queries()[q] << " sorted rank " << i;
+    ASSERT_EQ(x.facets.size(), 2u);
+    ASSERT_EQ(y.facets.size(), 2u);
+    for (size_t f = 0; f < 2; ++f) {
+      EXPECT_EQ(x.facets[f].missing, y.facets[f].missing);
+      ASSERT_EQ(x.facets[f].counts.size(), y.facets[f].counts.size()) << Queries()[q];
+      for (size_t i = 0; i < x.facets[f].counts.size(); ++i) {
+        EXPECT_EQ(x.facets[f].counts[i].value, y.facets[f].counts[i].value);
+        EXPECT_EQ(x.facets[f].counts[i].count, y.facets[f].counts[i].count);
+      }
     }
   }
 }

@@ -3,10 +3,14 @@
 //  * an independent brute-force scorer written here from the reference
 //    postings (same hits, scores within float tolerance, equal scores by id);
 //  * the searcher itself with pruning off (bit-for-bit the same hits).
-// Counts are checked against the brute force too.
+// Counts are checked against the brute force too, and so are filters on
+// scalar fields (date, integer and multi-valued keyword columns), sorting by
+// a field and facet counts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <cmath>
 #include <map>
 #include <random>
@@ -28,8 +32,14 @@ struct DocTerms {
 
 // The corpus as the test sees it, analysed here. Statistics count live
 // documents only, as the searcher does.
+struct Scalars {
+  std::optional<int64_t> date_ms, n;
+  std::set<std::string> topics;
+};
+
 struct Reference {
   std::map<std::string, std::map<std::string, DocTerms>> fields;  // field -> id -> terms
+  std::map<std::string, Scalars> scalars;                         // id -> values
   std::set<std::string> live;
   std::map<std::string, uint64_t> docs_with_field, sum_length;
   std::map<std::string, std::map<std::string, uint64_t>> df;
@@ -74,6 +84,7 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
       }
       d.fields.push_back({"title", title});
       d.fields.push_back({"body", body});
+      AddScalars(rng, d);
       writer->AddDocument(d);
       Record(schema, d);
       if (rng() % 25 == 0) {  // delete some document
@@ -85,6 +96,31 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
     }
     writer->Commit();
     ref_.ComputeStatistics();
+  }
+
+  // Dates in January and February 2023 (ms computed here, not by the
+  // library), a small integer, and 0-3 topics; each sometimes missing.
+  void AddScalars(std::mt19937_64& rng, Document& d) {
+    Scalars s;
+    if (rng() % 8 != 0) {
+      const int day = static_cast<int>(rng() % 59), hour = static_cast<int>(rng() % 24);
+      char text[32];
+      std::snprintf(text, sizeof text, "2023-%02d-%02dT%02d:30:00Z", day < 31 ? 1 : 2, day < 31 ? day + 1 : day - 30,
+                    hour);
+      d.fields.push_back({"date", std::string(text)});
+      s.date_ms = 1672531200000 + int64_t{day} * 86400000 + int64_t{hour} * 3600000 + 1800000;
+    }
+    if (rng() % 5 != 0) {
+      s.n = static_cast<int64_t>(rng() % 40) - 10;
+      d.fields.push_back({"n", *s.n});
+    }
+    if (rng() % 4 != 0) {
+      StringList topics;
+      for (int i = 0, k = static_cast<int>(rng() % 4); i < k; ++i) topics.push_back("t" + std::to_string(rng() % 6));
+      s.topics.insert(topics.begin(), topics.end());
+      d.fields.push_back({"topics", topics});
+    }
+    ref_.scalars[d.id] = s;
   }
 
   void Record(const Schema& schema, const Document& d) {
@@ -119,6 +155,15 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
     switch (q.kind()) {
       case Query::Kind::kMatchNone: return std::nullopt;
       case Query::Kind::kMatchAll: return 0.0;
+      case Query::Kind::kKeyword:
+        if (ref_.scalars[id].topics.count(q.term())) return 0.0;
+        return std::nullopt;
+      case Query::Kind::kRange: {
+        const Scalars& s = ref_.scalars[id];
+        const std::optional<int64_t>& v = q.field() == "date" ? s.date_ms : s.n;
+        if (v && *v >= q.lower() && *v <= q.upper()) return 0.0;
+        return std::nullopt;
+      }
       case Query::Kind::kTerm: {
         const auto& p = ref_.fields[q.field()][id].positions;
         auto it = p.find(q.term());
@@ -219,7 +264,21 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
         return Query::Phrase("body", terms, rng() % 3 == 0 ? static_cast<uint32_t>(rng() % 4) : 0, boost);
       }
       case 3: return Query::Prefix(field, "w" + std::to_string(1 + rng() % 30), boost);
-      case 4: return rng() % 4 == 0 ? Query::MatchAll() : Query::Term(field, Word(rng, 100));
+      case 4: {
+        const int r = static_cast<int>(rng() % 8);
+        if (r == 0) return Query::MatchAll();
+        if (r == 1) return Query::Keyword("topics", "t" + std::to_string(rng() % 7));
+        if (r == 2) {
+          const int64_t first = 1672531200000 + static_cast<int64_t>(rng() % 60) * 86400000;
+          return Query::Range("date", rng() % 5 == 0 ? INT64_MIN : first,
+                              first + static_cast<int64_t>(rng() % 20) * 86400000 - 1);
+        }
+        if (r == 3) {
+          const int64_t lo = static_cast<int64_t>(rng() % 40) - 12;
+          return Query::Range("n", lo, rng() % 5 == 0 ? INT64_MAX : lo + static_cast<int64_t>(rng() % 10));
+        }
+        return Query::Term(field, Word(rng, 100));
+      }
       default: {
         std::vector<Query::Clause> clauses;
         for (int i = 0, n = 1 + static_cast<int>(rng() % 5); i < n; ++i) {
@@ -307,6 +366,93 @@ TEST_P(ExactnessTest, PrunedTopKEqualsBruteForce) {
     }
   }
   EXPECT_GT(nonempty, queries / 3);  // the generator makes mostly matching queries
+}
+
+// Sorting by a field and facet counts, against the brute force.
+TEST_P(ExactnessTest, SortAndFacetsEqualBruteForce) {
+  std::mt19937_64 rng(testing::TestSeed() + static_cast<uint64_t>(GetParam()) * 104729);
+  BuildIndex(rng);
+  const auto reader = IndexReader::Open(path_);
+  const Searcher searcher(reader);
+  const Schema& schema = reader->schema();
+  ASSERT_NE(schema.FindScalar("date"), nullptr);
+  EXPECT_EQ(schema.FindScalar("date")->type, ScalarType::kDate);
+  EXPECT_EQ(schema.FindScalar("n")->type, ScalarType::kInteger);
+  EXPECT_EQ(schema.FindScalar("topics")->type, ScalarType::kKeyword);
+  for (int trial = 0; trial < 60; ++trial) {
+    const QueryPtr q = trial % 4 == 0 ? Query::MatchAll() : RandomQuery(rng, 0);
+    SearchOptions o;
+    o.k = std::vector<size_t>{0, 1, 5, 30}[rng() % 4];
+    o.sort.field = rng() % 2 ? "date" : "n";
+    o.sort.descending = rng() % 2;
+    o.facets = {{"topics", 3}, {"date", 0, FacetRequest::Interval::kMonth}, {"n", 0}};
+    std::vector<std::string> matching;
+    for (const std::string& id : ref_.live) {
+      if (Score(*q, id, 1.0, o, schema)) matching.push_back(id);
+    }
+    const SearchResults got = searcher.Search(*q, o);
+    ASSERT_EQ(got.total_hits, matching.size()) << q->ToString();
+    // Sorted values: the same sequence as the brute force's best k (documents
+    // without a value last); ties between equal values are by score then id.
+    const auto value = [&](const std::string& id) {
+      const Scalars& s = ref_.scalars[id];
+      return o.sort.field == "date" ? s.date_ms : s.n;
+    };
+    std::vector<std::optional<int64_t>> want_values;
+    for (const std::string& id : matching) want_values.push_back(value(id));
+    std::sort(want_values.begin(), want_values.end(), [&](const auto& a, const auto& b) {
+      if (a.has_value() != b.has_value()) return a.has_value();
+      return a && (o.sort.descending ? *a > *b : *a < *b);
+    });
+    want_values.resize(std::min(o.k, want_values.size()));
+    ASSERT_EQ(got.hits.size(), want_values.size()) << q->ToString();
+    for (size_t i = 0; i < got.hits.size(); ++i) {
+      ASSERT_EQ(value(got.hits[i].id), want_values[i]) << q->ToString() << " rank " << i;
+      ASSERT_TRUE(std::binary_search(matching.begin(), matching.end(), got.hits[i].id));
+      if (i > 0 && value(got.hits[i].id) == value(got.hits[i - 1].id)) {
+        const Hit& a = got.hits[i - 1];
+        const Hit& b = got.hits[i];
+        ASSERT_TRUE(a.score > b.score || (a.score == b.score && a.id < b.id)) << "tie order at rank " << i;
+      }
+    }
+    // Facets.
+    std::map<std::string, uint64_t> topics, months, numbers;
+    uint64_t no_topics = 0, no_date = 0, no_n = 0;
+    for (const std::string& id : matching) {
+      const Scalars& s = ref_.scalars[id];
+      for (const std::string& t : s.topics) ++topics[t];
+      no_topics += s.topics.empty();
+      if (s.date_ms) {
+        ++months[*s.date_ms < 1672531200000 + int64_t{31} * 86400000 ? "2023-01" : "2023-02"];
+      } else {
+        ++no_date;
+      }
+      if (s.n) {
+        ++numbers[std::to_string(*s.n)];
+      } else {
+        ++no_n;
+      }
+    }
+    ASSERT_EQ(got.facets.size(), 3u);
+    std::vector<FacetCount> want_topics;
+    for (const auto& [t, c] : topics) want_topics.push_back({t, c});
+    std::sort(want_topics.begin(), want_topics.end(),
+              [](const FacetCount& a, const FacetCount& b) { return a.count != b.count ? a.count > b.count : a.value < b.value; });
+    want_topics.resize(std::min<size_t>(3, want_topics.size()));
+    ASSERT_EQ(got.facets[0].counts.size(), want_topics.size());
+    for (size_t i = 0; i < want_topics.size(); ++i) {
+      EXPECT_EQ(got.facets[0].counts[i].value, want_topics[i].value);
+      EXPECT_EQ(got.facets[0].counts[i].count, want_topics[i].count);
+    }
+    EXPECT_EQ(got.facets[0].missing, no_topics);
+    std::map<std::string, uint64_t> got_months, got_numbers;
+    for (const FacetCount& c : got.facets[1].counts) got_months[c.value] = c.count;
+    for (const FacetCount& c : got.facets[2].counts) got_numbers[c.value] = c.count;
+    EXPECT_EQ(got_months, months) << q->ToString();
+    EXPECT_EQ(got.facets[1].missing, no_date);
+    EXPECT_EQ(got_numbers, numbers) << q->ToString();
+    EXPECT_EQ(got.facets[2].missing, no_n);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ExactnessTest, ::testing::Range(0, 4));

@@ -7,7 +7,12 @@ namespace loupe {
 namespace {
 
 const Schema& Flat() {
-  static const Schema s = Schema().AddTextField("contents", {"title", "body"}, "english");
+  static const Schema s = Schema()
+                              .AddTextField("contents", {"title", "body"}, "english")
+                              .AddScalarField("date", ScalarType::kDate)
+                              .AddScalarField("topics", ScalarType::kKeyword)
+                              .AddScalarField("n", ScalarType::kInteger)
+                              .AddScalarField("url", ScalarType::kStored);
   return s;
 }
 const Schema& TwoFields() {
@@ -57,7 +62,19 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"PureNegative", "-war", "(+* -contents:war)"},
         Case{"Empty", "   ", "<nothing>"},
         Case{"Escaped", "R\\&D", "contents:\"r d\""},
-        Case{"LowercaseAndIsAWord", "trade and talks", "(contents:trade contents:talk)"}),
+        Case{"LowercaseAndIsAWord", "trade and talks", "(contents:trade contents:talk)"},
+        Case{"LoneStarMatchesAll", "*", "*"},
+        Case{"KeywordIsExact", "topics:Earn", "topics:\"Earn\""},
+        Case{"QuotedKeyword", "topics:\"crude oil\"", "topics:\"crude oil\""},
+        Case{"DateRangeCoversWholeDays", "date:[2023-01-01 TO 2023-06-30]", "date:[1672531200000 TO 1688169599999]"},
+        Case{"OpenDateRange", "date:[2023-01-01 TO *]", "date:[1672531200000 TO *]"},
+        Case{"ExclusiveBounds", "date:{2023-02 TO 2023-04}", "date:[1677628800000 TO 1680307199999]"},
+        Case{"DateAloneIsItsPeriod", "date:2023-03", "date:[1677628800000 TO 1680307199999]"},
+        Case{"DateTimeWithZone", "date:[2023-03-01T13:00+01:00 TO *]", "date:[1677672000000 TO *]"},
+        Case{"IntegerValue", "n:-5", "n:[-5 TO -5]"},
+        Case{"IntegerRange", "n:{1 TO 10]", "n:[2 TO 10]"},
+        Case{"FilterWithText", "+oil +topics:earn date:[2023 TO 2023]",
+             "(+contents:oil +topics:\"earn\" date:[1672531200000 TO 1704067199999])"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(Parse, BareTermsSearchEveryField) {
@@ -102,7 +119,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"FuzzyNotSupported", "trade~2", 6, "'~'"},
                       Bad{"BadSlop", "\"a b\"~x", 7, "whole number"},
                       Bad{"EmptyParens", "()", 2, "empty parentheses"},
-                      Bad{"LoneStar", "*", 1, "lone '*'"},
+                      Bad{"KeywordRange", "topics:[a TO b]", 1, "keyword field"},
+                      Bad{"RangeWithoutTo", "date:[2023-01-01 2023-02-01]", 6, "[LOWER TO UPPER]"},
+                      Bad{"UnclosedRange", "date:[2023 TO 2024", 6, "never closed"},
+                      Bad{"NotADate", "date:[2023-02-30 TO *]", 7, "not a date"},
+                      Bad{"NotAnInteger", "n:ten", 3, "not an integer"},
+                      Bad{"StoredOnlyField", "url:x", 1, "stored only"},
+                      Bad{"PrefixOnKeyword", "topics:ea*", 10, "needs a text field"},
                       Bad{"ColumnCountsCharacters", "Thượng )", 8, "unmatched"},
                       Bad{"FieldWithoutTerm", "contents:)", 1, "right after the ':'"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });

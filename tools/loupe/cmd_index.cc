@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -124,9 +125,23 @@ class ErrorLog {
     }
     if (stop_on_first_) failed_ = true;
   }
+  // Something worth saying that is not an error (a value kept out of its
+  // column): printed like errors, counted apart, never stops the run.
+  void Note(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (++notes_ <= kMaxPrintedErrors) {
+      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::SanitizeUtf8(message) << "\n";
+    } else if (notes_ == kMaxPrintedErrors + 1) {
+      std::cerr << "(further notes are counted but not printed)\n";
+    }
+  }
   uint64_t count() const {
     std::lock_guard<std::mutex> lock(mu_);
     return count_;
+  }
+  uint64_t notes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return notes_;
   }
   bool failed() const { return failed_.load(); }
   void Fail() { failed_ = true; }
@@ -134,6 +149,7 @@ class ErrorLog {
  private:
   mutable std::mutex mu_;
   uint64_t count_ = 0;
+  uint64_t notes_ = 0;
   bool stop_on_first_;
   bool clear_line_;
   std::atomic<bool> failed_{false};
@@ -225,6 +241,9 @@ int RunIndex(const std::vector<std::string>& args) {
       ("field", po::value<std::vector<std::string>>(),
        "NAME=SRC[,SRC...]: an indexed text field made of these input fields (repeatable; "
        "default: title and body as separate fields)")
+      ("schema", po::value<std::string>(),
+       "FILE: a JSON schema giving fields their types (text, keyword, date, integer, stored) over what is "
+       "inferred from the first values; see docs/SCHEMA.md")
       ("threads", po::value<int>()->default_value(1), "indexing threads")
       ("ram-budget", po::value<size_t>()->default_value(256),
        "MiB of memory for the run: in-memory segments get what reading and compressing do not need")
@@ -258,6 +277,9 @@ int RunIndex(const std::vector<std::string>& args) {
   IndexWriterOptions writer_options;
   writer_options.create = vm.count("create") > 0;
   writer_options.merge_on_commit = !vm.count("no-merge");
+  // A value that does not fit its field's type is noted, not fatal: the
+  // document is indexed and the value stored.
+  writer_options.malformed_values = IndexWriterOptions::MalformedValues::kStoreOnly;
   writer_options.background_merges = !vm.count("no-merge");
   if (vm.count("analyzer") || vm.count("field")) {
     const std::string analyzer = vm.count("analyzer") ? vm["analyzer"].as<std::string>() : "english";
@@ -269,6 +291,26 @@ int RunIndex(const std::vector<std::string>& args) {
     writer_options.schema =
         BuildSchema(vm.count("field") ? vm["field"].as<std::vector<std::string>>() : std::vector<std::string>{},
                     analyzer);
+  }
+  if (vm.count("schema")) {
+    const std::string path = vm["schema"].as<std::string>();
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw UsageError("cannot read the schema file " + path);
+    // Appending: the schema file adds to the index's own schema.
+    Schema base = writer_options.schema.value_or(Schema::Default());
+    if (!writer_options.create && !writer_options.schema) {
+      try {
+        base = IndexReader::Open(dir, {.verify_checksums = false})->schema();
+      } catch (const NotFoundError&) {
+      }
+    }
+    try {
+      writer_options.schema = Schema::FromJson(text.str(), base);
+    } catch (const InvalidArgumentError& e) {
+      throw UsageError(path + ": " + e.what());
+    }
   }
 
   // Open every input first, so a missing file fails before any work.
@@ -301,7 +343,10 @@ int RunIndex(const std::vector<std::string>& args) {
 
   const auto index_one = [&](const Job& job) {
     try {
-      switch (writer->AddDocument(job.doc, /*replace_pending=*/false)) {
+      std::vector<std::string> notes;
+      const IndexWriter::AddResult result = writer->AddDocument(job.doc, /*replace_pending=*/false, &notes);
+      for (const std::string& n : notes) errors.Note(job.source + ":" + std::to_string(job.line) + ": note: " + n);
+      switch (result) {
         case IndexWriter::AddResult::kDuplicate:
           errors.Report(job.source + ":" + std::to_string(job.line) + ": duplicate id '" + job.doc.id +
                         "' (it appeared earlier in this run)");
@@ -413,6 +458,7 @@ int RunIndex(const std::vector<std::string>& args) {
     std::cout << "indexed " << FormatCount(added.load()) << " documents";
     if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load()) << " replaced existing ones)";
     if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count()) << " bad records";
+    if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes()) << " values kept out of their columns";
     std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes) << " of text in " << rate
               << "\n"
               << "index " << dir << ": " << FormatCount(summary.documents) << " documents, "

@@ -110,7 +110,12 @@ void PrintJson(const IndexSummary& s) {
         .EndObject();
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray().Key("scalar_fields").BeginArray();
+  for (const ScalarField& f : s.schema.scalar_fields) {
+    w.BeginObject().Key("name").String(f.name).Key("type").String(ScalarTypeName(f.type)).Key("stored").Bool(f.stored);
+    w.EndObject();
+  }
+  w.EndArray().Key("infer_scalar_fields").Bool(s.schema.infer_scalar_fields).EndObject();
   w.Key("unicode_version").String(s.unicode_version);
   w.EndObject();
   std::cout << w.str() << "\n";
@@ -150,6 +155,9 @@ void PrintText(const IndexSummary& s) {
               << (f.analyzer.stop_words == StopWords::kClassicEnglish ? ", stop words" : "")
               << (f.analyzer.stemmer.empty() ? "" : ", stemmer " + f.analyzer.stemmer) << "), weight "
               << std::setprecision(1) << f.weight << std::setprecision(2) << "\n";
+  }
+  for (const ScalarField& f : s.schema.scalar_fields) {
+    std::cout << "  " << f.name << "  " << ScalarTypeName(f.type) << (f.stored ? "" : ", not stored") << "\n";
   }
   std::cout << "segments\n";
   for (const SegmentSummary& seg : s.segments) {

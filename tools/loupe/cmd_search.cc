@@ -23,12 +23,14 @@ namespace {
 
 constexpr std::string_view kUsage =
     "DIR QUERY [-k N] [--offset N] [--json] [--count] [--explain] [--fields LIST]\n"
-    "       [--and] [--k1 X] [--b Y]\n"
+    "       [--and] [--k1 X] [--b Y] [--sort [-]FIELD|score] [--facet FIELD[:year|month|day]]...\n"
     "       loupe search DIR --queries FILE.tsv --mode or|and|phrase|count|query -k K\n"
     "       --run OUT [--stats-json FILE] [--warmup W] [--repeat R]\n\n"
     "Searches the index in DIR. QUERY uses the query language of docs/QUERY.md:\n"
     "words (OR by default, --and for AND), \"phrases\", \"phrase\"~N, AND OR NOT,\n"
-    "+required -excluded, (groups), field:word, word^2, prefix*.\n"
+    "+required -excluded, (groups), field:word, word^2, prefix*; filters on\n"
+    "scalar fields: topics:earn, date:[2023-01-01 TO 2023-06-30], n:[1 TO *];\n"
+    "'*' matches every document.\n"
     "With --queries, runs every 'qid<TAB>text' line as MODE (or/and: the words as\n"
     "a disjunction/conjunction, phrase: one phrase, count: count the documents\n"
     "having all words, query: the query language), W warm-up passes then R\n"
@@ -95,6 +97,33 @@ void ReportSyntaxError(const QuerySyntaxError& e) {
             << std::string(e.column() - 1, ' ') << "^\n";
 }
 
+// Facet counts: a table per field, or one JSON line after the hits' lines.
+void PrintFacets(const SearchResults& results, bool json) {
+  if (results.facets.empty()) return;
+  if (json) {
+    util::JsonWriter w;
+    w.BeginObject().Key("total_hits").Uint(results.total_hits.value_or(0)).Key("facets").BeginObject();
+    for (const FacetResult& f : results.facets) {
+      w.Key(f.field).BeginObject().Key("missing").Uint(f.missing).Key("counts").BeginArray();
+      for (const FacetCount& c : f.counts) w.BeginObject().Key("value").String(c.value).Key("count").Uint(c.count).EndObject();
+      w.EndArray().EndObject();
+    }
+    w.EndObject().EndObject();
+    std::cout << w.str() << "\n";
+    return;
+  }
+  for (const FacetResult& f : results.facets) {
+    std::cout << f.field << " (" << results.total_hits.value_or(0) << " matching documents, " << f.missing
+              << " without a value)\n";
+    size_t width = 0;
+    for (const FacetCount& c : f.counts) width = std::max(width, util::CountCharacters(c.value));
+    for (const FacetCount& c : f.counts) {
+      const std::string value = util::SanitizeUtf8(c.value);
+      std::cout << "  " << value << std::string(width - util::CountCharacters(c.value) + 2, ' ') << c.count << "\n";
+    }
+  }
+}
+
 int RunOne(const Searcher& searcher, const std::string& text, const po::variables_map& vm, const SearchOptions& options) {
   const Schema& schema = searcher.reader().schema();
   QueryPtr query;
@@ -104,14 +133,22 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     ReportSyntaxError(e);
     return kExitUsage;
   }
-  if (vm.count("count")) {
+  const bool json = vm.count("json") > 0;
+  if (vm.count("count") && options.facets.empty()) {
     std::cout << searcher.Count(*query) << "\n";
     return kExitOk;
   }
-  const SearchResults results = searcher.Search(*query, options);
-  const bool json = vm.count("json") > 0;
-  const std::vector<std::string> fields =
+  SearchOptions run_options = options;
+  if (vm.count("count")) run_options.k = 0;
+  const SearchResults results = searcher.Search(*query, run_options);
+  if (vm.count("count")) {
+    std::cout << results.total_hits.value_or(0) << "\n";
+    PrintFacets(results, json);
+    return kExitOk;
+  }
+  std::vector<std::string> fields =
       vm.count("fields") ? SplitList(vm["fields"].as<std::string>()) : std::vector<std::string>{"title", "snippet"};
+  if (!vm.count("fields") && !options.sort.field.empty()) fields.insert(fields.begin() + 1, options.sort.field);
   const std::string snippet_field = SnippetField(schema);
   const Printer p{!json && StdoutIsTerminal()};
   SnippetOptions snippet_options;
@@ -167,6 +204,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     if (vm.count("explain")) std::cout << searcher.Explain(*query, hit, options).ToString(2);
     std::cout << "\n";
   }
+  PrintFacets(results, json);
   return kExitOk;
 }
 
@@ -314,6 +352,12 @@ int RunSearch(const std::vector<std::string>& args) {
       ("explain", "show the BM25 breakdown of each hit's score")
       ("fields", po::value<std::string>(), "comma-separated fields to print (default: title,snippet)")
       ("and", "bare words are all required (default: any, ranked)")
+      ("sort", po::value<std::string>(), "order hits by a date or integer field: FIELD (ascending), -FIELD "
+                                         "(descending), or score (the default); ties by score, then id")
+      ("facet", po::value<std::vector<std::string>>(),
+       "count the values of a keyword, date or integer field over all matching documents; dates as a "
+       "histogram: FIELD:year, FIELD:month (default) or FIELD:day (repeatable)")
+      ("facet-top", po::value<size_t>()->default_value(10), "values per keyword or integer facet (0: all)")
       ("k1", po::value<float>()->default_value(0.9f), "BM25 k1")
       ("b", po::value<float>()->default_value(0.4f), "BM25 b")
       ("queries", po::value<std::string>(), "batch: a TSV file of qid<TAB>text lines")
@@ -327,9 +371,46 @@ int RunSearch(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("dir", 1).add("query", -1);
   po::variables_map vm;
-  if (!ParseArgs(args, "search", kUsage, options, positional, vm)) return kExitOk;
+  // "--sort -date": a value that starts with '-' is still the value.
+  std::vector<std::string> joined;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--sort" && i + 1 < args.size() && args[i + 1].starts_with("-")) {
+      joined.push_back("--sort=" + args[++i]);
+    } else {
+      joined.push_back(args[i]);
+    }
+  }
+  if (!ParseArgs(joined, "search", kUsage, options, positional, vm)) return kExitOk;
   if (!vm.count("dir")) throw UsageError("missing DIR");
   SearchOptions search_options;
+  if (vm.count("sort") && vm["sort"].as<std::string>() != "score") {
+    const std::string sort = vm["sort"].as<std::string>();
+    search_options.sort.descending = sort.starts_with("-");
+    search_options.sort.field = sort.substr(search_options.sort.descending ? 1 : 0);
+    if (search_options.sort.field.empty()) throw UsageError("--sort needs a field name (or score)");
+  }
+  if (vm.count("facet")) {
+    for (const std::string& spec : vm["facet"].as<std::vector<std::string>>()) {
+      FacetRequest r;
+      r.top = vm["facet-top"].as<size_t>();
+      const size_t colon = spec.find(':');
+      r.field = spec.substr(0, colon);
+      if (colon != std::string::npos) {
+        const std::string interval = spec.substr(colon + 1);
+        if (interval == "year") {
+          r.interval = FacetRequest::Interval::kYear;
+        } else if (interval == "month") {
+          r.interval = FacetRequest::Interval::kMonth;
+        } else if (interval == "day") {
+          r.interval = FacetRequest::Interval::kDay;
+        } else {
+          throw UsageError("--facet " + spec + ": the interval must be year, month or day");
+        }
+      }
+      if (r.field.empty()) throw UsageError("--facet needs a field name");
+      search_options.facets.push_back(r);
+    }
+  }
   search_options.k = vm["top"].as<size_t>();
   search_options.offset = vm["offset"].as<size_t>();
   search_options.k1 = vm["k1"].as<float>();

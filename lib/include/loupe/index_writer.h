@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loupe/document.h"
 #include "loupe/schema.h"
@@ -28,8 +29,16 @@ struct IndexWriterOptions {
   /// holding other files is refused.
   bool create = false;
   /// The schema of a new index (default: Schema::Default()). For an existing
-  /// index it may be left out; if given it must equal the stored one.
+  /// index it may be left out; if given, its text fields must equal the
+  /// stored ones, and its scalar fields are added to the stored ones (a field
+  /// already there must keep its type).
   std::optional<Schema> schema;
+  /// What a scalar value that does not fit its field's type does (e.g. a
+  /// date field's "3-MAR-1987"): kReject refuses the document
+  /// (InvalidArgumentError); kStoreOnly indexes the document with the value
+  /// stored but left out of the column, and says so in AddDocument's notes.
+  enum class MalformedValues { kReject, kStoreOnly };
+  MalformedValues malformed_values = MalformedValues::kReject;
   /// Documents are inverted in memory until this budget is used, then written
   /// out as a segment.
   size_t ram_budget_bytes = size_t{256} << 20;
@@ -96,10 +105,15 @@ class IndexWriter {
   /// Adds a document, replacing any document with the same id (committed, or
   /// added since; with `replace_pending` false, an id added since the last
   /// commit is refused instead): adding is also how a document is updated.
+  /// Scalar fields the schema does not know are typed from their values
+  /// first (Schema::infer_scalar_fields).
+  /// @param notes if not null, receives a line per value left out of its
+  ///        column (with MalformedValues::kStoreOnly)
   /// @throws InvalidArgumentError an empty or overlong id (over 4096 bytes),
-  ///         or an indexed field too long to index
+  ///         an indexed field too long to index, or (with kReject) a scalar
+  ///         value that does not fit its field's type
   /// @throws IoError writing a full in-memory segment out failed
-  AddResult AddDocument(const Document& doc, bool replace_pending = true);
+  AddResult AddDocument(const Document& doc, bool replace_pending = true, std::vector<std::string>* notes = nullptr);
   /// Deletes the document with this id; false if there is none.
   bool DeleteDocument(std::string_view id);
   /// Whether `id` was added since the last commit.

@@ -34,6 +34,8 @@ class Query {
     kPhrase,    ///< terms at fixed relative positions, with an optional slop
     kPrefix,    ///< every term of a field that starts with a prefix
     kBoolean,   ///< clauses that must, should or must not match
+    kKeyword,   ///< a filter: documents whose keyword field has a value (score 0)
+    kRange,     ///< a filter: documents whose date or integer field lies in a range (score 0)
     kMatchAll,  ///< every document (score 0)
     kMatchNone  ///< no document (what a query of only stop words becomes)
   };
@@ -64,6 +66,13 @@ class Query {
   /// Clauses that must, should or must not match.
   static QueryPtr Boolean(std::vector<Clause> clauses, float boost = 1.0f);
   /// Every live document, with score 0.
+  /// Documents whose keyword field `field` holds exactly `value`. A filter:
+  /// it matches without adding to the score.
+  static QueryPtr Keyword(std::string field, std::string value);
+  /// Documents whose date or integer field `field` has a value in
+  /// [lower, upper] (dates in milliseconds since 1970, UTC; INT64_MIN and
+  /// INT64_MAX leave an end open). A filter, like Keyword().
+  static QueryPtr Range(std::string field, int64_t lower, int64_t upper);
   static QueryPtr MatchAll();
   /// No document.
   static QueryPtr MatchNone();
@@ -82,6 +91,9 @@ class Query {
   const std::vector<PhraseTerm>& phrase() const { return phrase_; }
   /// The slop of a Phrase node.
   uint32_t slop() const { return slop_; }
+  /// kRange: the inclusive bounds.
+  int64_t lower() const { return lower_; }
+  int64_t upper() const { return upper_; }
   /// The node's score multiplier.
   float boost() const { return boost_; }
   /// The clauses of a Boolean node.
@@ -98,6 +110,7 @@ class Query {
   std::string term_;
   std::vector<PhraseTerm> phrase_;
   uint32_t slop_ = 0;
+  int64_t lower_ = 0, upper_ = 0;
   float boost_ = 1.0f;
   std::vector<Clause> clauses_;
 };
