@@ -271,6 +271,7 @@ ColumnsReader::ColumnsReader(const store::CheckedFile* file, uint32_t max_doc) {
     if (numeric_.count(name) || keyword_.count(name)) fail("column '" + name + "' twice");
     if (type == kKeywordCode) {
       KeywordColumn c;
+      c.max_doc_ = max_doc;
       if (!codec::GetVarint32(p, end, &c.value_count_)) fail("bad value count");
       array(uint64_t{c.value_count_} + 1, 32, nullptr, &c.value_offsets_);
       const uint64_t blob = c.value_offsets_.Get(c.value_count_);
@@ -335,6 +336,23 @@ bool NumericColumn::CodeRange(int64_t lower, int64_t upper, uint64_t* first, uin
   *first = from / gcd_ + (from % gcd_ != 0) + 1;  // the first code whose value is >= lower
   *last = to / gcd_ + 1;                  // the last whose value is <= upper
   return *first <= *last;
+}
+
+std::pair<const uint32_t*, const uint32_t*> KeywordColumn::Docs(uint32_t ord) const {
+  Inverted& inv = *inverted_;
+  std::call_once(inv.once, [&] {
+    // Counting sort of (ordinal, doc) pairs by ordinal; docs stay in order.
+    inv.starts.assign(uint64_t{value_count_} + 1, 0);
+    const uint64_t total = Begin(max_doc_);
+    for (uint64_t k = 0; k < total; ++k) ++inv.starts[Ord(k) + 1];
+    for (uint32_t v = 0; v < value_count_; ++v) inv.starts[v + 1] += inv.starts[v];
+    inv.docs.resize(total);
+    std::vector<uint64_t> next(inv.starts.begin(), inv.starts.end() - 1);
+    for (uint32_t d = 0; d < max_doc_; ++d) {
+      for (uint64_t k = Begin(d), end = Begin(d + 1); k < end; ++k) inv.docs[next[Ord(k)]++] = d;
+    }
+  });
+  return {inv.docs.data() + inv.starts[ord], inv.docs.data() + inv.starts[ord + 1]};
 }
 
 std::optional<uint32_t> KeywordColumn::Find(std::string_view value) const {

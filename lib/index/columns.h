@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,9 +135,20 @@ class KeywordColumn {
     }
     return false;
   }
+  // The documents holding `ord`, increasing. The column is inverted on first
+  // use (one pass, 4 bytes per value, kept with the reader) so that a filter
+  // walks a list instead of scanning every document. Thread-safe.
+  std::pair<const uint32_t*, const uint32_t*> Docs(uint32_t ord) const;
 
  private:
   friend class ColumnsReader;
+  struct Inverted {
+    std::once_flag once;
+    std::vector<uint64_t> starts;  // per ordinal, into docs; value_count + 1 entries
+    std::vector<uint32_t> docs;
+  };
+  uint32_t max_doc_ = 0;
+  std::shared_ptr<Inverted> inverted_ = std::make_shared<Inverted>();
   uint32_t value_count_ = 0;
   const char* values_ = nullptr;
   codec::PackedReader value_offsets_;

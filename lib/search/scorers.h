@@ -16,7 +16,9 @@
 // document that could tie.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -211,7 +213,13 @@ class MatchAllScorer final : public Scorer {
 // rarer scorer they read the column only where candidates are, and over a
 // whole query never read it more than once (the cost of reading the filter).
 // cost() is the scan's length, so a conjunction leads with anything rarer.
-class NumericRangeScorer final : public Scorer {
+class FilterScorer : public Scorer {
+ public:
+  // Random access, for checking candidates another scorer found.
+  virtual bool Matches(uint32_t doc) const = 0;
+};
+
+class NumericRangeScorer final : public FilterScorer {
  public:
   // Codes in [first, last] (first >= 1: documents without a value have code 0).
   NumericRangeScorer(const index::NumericColumn& column, uint64_t first, uint64_t last, uint32_t max_doc)
@@ -222,11 +230,12 @@ class NumericRangeScorer final : public Scorer {
   uint32_t Advance(uint32_t target) override { return doc_ = Scan(target); }
   float Score() override { return 0; }
   uint64_t cost() const override { return max_doc_; }
+  bool Matches(uint32_t doc) const override { return column_.Code(doc) - first_ <= span_; }
 
  private:
   uint32_t Scan(uint32_t d) const {
     for (; d < max_doc_; ++d) {
-      if (column_.Code(d) - first_ <= span_) return d;  // code 0 wraps around: no value, no match
+      if (Matches(d)) return d;  // code 0 wraps around: no value, no match
     }
     return kNoMoreDocs;
   }
@@ -235,34 +244,36 @@ class NumericRangeScorer final : public Scorer {
   uint32_t max_doc_;
 };
 
-class KeywordScorer final : public Scorer {
+// Documents holding one keyword: a walk over the column's inverted list.
+class KeywordScorer final : public FilterScorer {
  public:
-  KeywordScorer(const index::KeywordColumn& column, uint32_t ord, uint32_t max_doc)
-      : column_(column), ord_(ord), max_doc_(max_doc) {
-    doc_ = Scan(0);
+  KeywordScorer(const index::KeywordColumn& column, uint32_t ord) : column_(column), ord_(ord) {
+    std::tie(at_, end_) = column.Docs(ord);
+    size_ = static_cast<uint64_t>(end_ - at_);
+    doc_ = at_ == end_ ? kNoMoreDocs : *at_;
   }
-  uint32_t Next() override { return doc_ = Scan(doc_ + 1); }
-  uint32_t Advance(uint32_t target) override { return doc_ = Scan(target); }
+  uint32_t Next() override { return doc_ = ++at_ < end_ ? *at_ : kNoMoreDocs; }
+  uint32_t Advance(uint32_t target) override {
+    // Galloping: targets are usually near.
+    size_t step = 1;
+    const uint32_t* lo = at_;
+    while (lo + step < end_ && lo[step] < target) {
+      lo += step;
+      step *= 2;
+    }
+    at_ = std::lower_bound(lo, std::min(lo + step + 1, end_), target);
+    return doc_ = at_ < end_ ? *at_ : kNoMoreDocs;
+  }
   float Score() override { return 0; }
-  uint64_t cost() const override { return max_doc_; }
+  uint64_t cost() const override { return size_; }
+  bool Matches(uint32_t doc) const override { return column_.Has(doc, ord_); }
 
  private:
-  uint32_t Scan(uint32_t d) const {
-    if (d >= max_doc_) return kNoMoreDocs;
-    // Walk the ordinals with the document boundaries alongside.
-    uint64_t k = column_.Begin(d), end = column_.Begin(d + 1);
-    for (;;) {
-      for (; k < end; ++k) {
-        if (column_.Ord(k) == ord_) return d;
-      }
-      if (++d >= max_doc_) return kNoMoreDocs;
-      k = end;
-      end = column_.Begin(d + 1);
-    }
-  }
   const index::KeywordColumn& column_;
   uint32_t ord_;
-  uint32_t max_doc_;
+  const uint32_t* at_;
+  const uint32_t* end_;
+  uint64_t size_;
 };
 
 // Terms at fixed relative positions (slop 0), or within `slop` moves of them

@@ -198,7 +198,7 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
       const index::KeywordColumn* column = ctx.segment.columns().Keyword(query.field());
       const std::optional<uint32_t> ord = column ? column->Find(query.term()) : std::nullopt;
       if (!ord) return nullptr;
-      auto scorer = std::make_unique<search::KeywordScorer>(*column, *ord, ctx.segment.max_doc());
+      auto scorer = std::make_unique<search::KeywordScorer>(*column, *ord);
       if (scorer->doc() == kNoMoreDocs) return nullptr;
       return scorer;
     }
@@ -288,6 +288,44 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
   return nullptr;
 }
 
+// Which documents a collector may offer: live ones that pass every filter
+// taken off the top of the query. Collectors that can skip ask for the next
+// document passing the filters (the filters scan their columns forward, never
+// re-reading a value, and the postings then skip there); the others check
+// their candidates by random access.
+class Acceptance {
+ public:
+  explicit Acceptance(const SegmentReader& seg) : seg_(seg) {}
+  void Add(search::FilterScorer* filter) { filters_.push_back(filter); }
+  bool filtered() const { return !filters_.empty(); }
+  bool operator()(uint32_t doc) const {
+    if (!seg_.IsLive(doc)) return false;
+    for (const search::FilterScorer* f : filters_) {
+      if (!f->Matches(doc)) return false;
+    }
+    return true;
+  }
+  // The first document at or after `doc` that passes every filter (asked
+  // with non-decreasing `doc`).
+  uint32_t Next(uint32_t doc) {
+    for (size_t i = 0; i < filters_.size() && doc != kNoMoreDocs;) {
+      search::FilterScorer* f = filters_[i];
+      if (f->doc() < doc) f->Advance(doc);
+      if (f->doc() == doc) {
+        ++i;
+      } else {
+        doc = f->doc();
+        i = 0;
+      }
+    }
+    return doc;
+  }
+
+ private:
+  const SegmentReader& seg_;
+  std::vector<search::FilterScorer*> filters_;
+};
+
 // Documents to leave out, asked about in increasing order.
 class Exclusion {
  public:
@@ -304,7 +342,7 @@ class Exclusion {
 // Block-max WAND over the children of a top-level disjunction that are not
 // all terms (those run BlockMaxMaxScore), in query order; `excluded` (may be
 // null) removes documents.
-void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, const SegmentReader& seg,
+void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, Acceptance& accept,
                   uint32_t segment, search::TopK& top) {
   struct Entry {
     Scorer* scorer;
@@ -339,6 +377,19 @@ void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, con
     if (pivot == live.size()) return;
     const uint32_t pivot_doc = live[pivot].doc;
     while (pivot + 1 < live.size() && live[pivot + 1].doc == pivot_doc) ++pivot;
+    if (accept.filtered()) {
+      // Nothing before the next document the filters pass can be collected:
+      // every cursor moves there.
+      const uint32_t next = accept.Next(pivot_doc);
+      if (next != pivot_doc) {
+        if (next == kNoMoreDocs) return;
+        for (Entry& e : live) {
+          if (e.doc < next) e.doc = e.scorer->Advance(next);
+        }
+        sort_by_doc();
+        continue;
+      }
+    }
     if (top.full()) {
       float block_upper = 0;
       uint32_t block_end = kNoMoreDocs;
@@ -361,14 +412,14 @@ void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, con
     if (live[0].doc == pivot_doc) {
       // Every cursor up to the pivot is on the pivot document: score it,
       // summing in query order.
-      scored.clear();
-      for (size_t i = 0; i <= pivot; ++i) scored.emplace_back(live[i].order, live[i].scorer->Score());
-      for (size_t i = 1; i < scored.size(); ++i) {
-        for (size_t j = i; j > 0 && scored[j].first < scored[j - 1].first; --j) std::swap(scored[j], scored[j - 1]);
-      }
-      float score = 0;
-      for (const auto& [order, value] : scored) score += value;
-      if (seg.IsLive(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
+      if (accept(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
+        scored.clear();
+        for (size_t i = 0; i <= pivot; ++i) scored.emplace_back(live[i].order, live[i].scorer->Score());
+        for (size_t i = 1; i < scored.size(); ++i) {
+          for (size_t j = i; j > 0 && scored[j].first < scored[j - 1].first; --j) std::swap(scored[j], scored[j - 1]);
+        }
+        float score = 0;
+        for (const auto& [order, value] : scored) score += value;
         top.Offer(score, segment, pivot_doc);
       }
       for (size_t i = 0; i <= pivot; ++i) live[i].doc = live[i].scorer->Next();
@@ -387,7 +438,7 @@ void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, con
 // they could still lift the candidate over the threshold. Regions whose
 // summed block maxima cannot reach the threshold are skipped whole. Scores
 // are summed in query order, as every path must for equal scores.
-void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusion* excluded, const SegmentReader& seg,
+void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusion* excluded, Acceptance& accept,
                       uint32_t segment, search::TopK& top) {
   struct Entry {
     search::TermScorer* scorer;
@@ -414,6 +465,16 @@ void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusio
     uint32_t doc = kNoMoreDocs;
     for (size_t i = essential; i < n; ++i) doc = std::min(doc, terms[i].scorer->doc());
     if (doc == kNoMoreDocs) return;
+    if (accept.filtered()) {  // before any scoring: on to the next document the filters pass
+      const uint32_t next = accept.Next(doc);
+      if (next != doc) {
+        if (next == kNoMoreDocs) return;
+        for (size_t i = essential; i < n; ++i) {
+          if (terms[i].scorer->doc() < next) terms[i].scorer->Advance(next);
+        }
+        continue;
+      }
+    }
     if (top.full()) {
       float block_upper = 0;
       uint32_t block_end = kNoMoreDocs;
@@ -453,7 +514,7 @@ void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusio
         partial += value[terms[i].order];
       }
     }
-    if (!possible || !seg.IsLive(doc) || (excluded && excluded->Excluded(doc))) continue;
+    if (!possible || !accept(doc) || (excluded && excluded->Excluded(doc))) continue;
     float score = 0;
     for (size_t o = 0; o < value.size(); ++o) {
       if (matched[o]) score += value[o];
@@ -468,7 +529,7 @@ void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusio
 // alignment included: CollectGeneric over a non-virtual wrapper measured
 // 10-15% slower, and sharing ConjunctionScorer's alignment as a template
 // function 3-10% (bench/search_bench, BM_Search/and_frequent).
-void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, const SegmentReader& seg,
+void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, Acceptance& accept,
                             uint32_t segment, search::TopK& top) {
   std::vector<search::TermScorer*> by_cost = terms;
   std::stable_sort(by_cost.begin(), by_cost.end(), [](auto* a, auto* b) { return a->cost() < b->cost(); });
@@ -511,7 +572,14 @@ void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, const
         continue;
       }
     }
-    if (seg.IsLive(d)) {
+    if (accept.filtered()) {
+      const uint32_t next = accept.Next(d);
+      if (next != d) {
+        d = next == kNoMoreDocs ? kNoMoreDocs : align(lead->Advance(next));
+        continue;
+      }
+    }
+    if (accept(d)) {
       float score = 0;
       for (auto* t : terms) score += t->Score();
       top.Offer(score, segment, d);
@@ -522,7 +590,7 @@ void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, const
 
 // Every other query: one loop that skips regions whose block bound is below
 // the threshold.
-void CollectGeneric(Scorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
+void CollectGeneric(Scorer& s, const Acceptance& accept, uint32_t segment, search::TopK& top) {
   uint32_t block_end = 0;
   float block_bound = std::numeric_limits<float>::infinity();
   bool have_block = false;
@@ -541,17 +609,17 @@ void CollectGeneric(Scorer& s, const SegmentReader& seg, uint32_t segment, searc
         continue;
       }
     }
-    if (seg.IsLive(d)) top.Offer(s.Score(), segment, d);
+    if (accept(d)) top.Offer(s.Score(), segment, d);
     d = s.Next();
   }
 }
 
 // A top-level phrase: positions are read only for documents whose smallest
 // term frequency could still beat the threshold.
-void CollectPhrase(search::PhraseScorer& s, const SegmentReader& seg, uint32_t segment, search::TopK& top) {
+void CollectPhrase(search::PhraseScorer& s, const Acceptance& accept, uint32_t segment, search::TopK& top) {
   uint32_t d = s.doc();
   if (d == kNoMoreDocs) return;
-  if (seg.IsLive(d)) top.Offer(s.Score(), segment, d);  // the constructor found the first match
+  if (accept(d)) top.Offer(s.Score(), segment, d);  // the constructor found the first match
   uint32_t block_end = 0;
   float block_bound = std::numeric_limits<float>::infinity();
   bool have_block = false;
@@ -575,7 +643,7 @@ void CollectPhrase(search::PhraseScorer& s, const SegmentReader& seg, uint32_t s
         continue;
       }
     }
-    if (seg.IsLive(d) && s.Matches()) top.Offer(s.Score(), segment, d);
+    if (accept(d) && s.Matches()) top.Offer(s.Score(), segment, d);
     d = s.ApproximateNext();
   }
 }
@@ -592,6 +660,31 @@ std::vector<search::TermScorer*> TermChildren(Scorer* scorer) {
     terms.push_back(t);
   }
   return terms;
+}
+
+// Splits off the required filters (keyword and range clauses) of a boolean
+// query whose other clauses still require something: returns the rest, or
+// null when there is nothing to split. (When nothing else is required, a
+// document passing only the filters is a hit too, so they stay.)
+QueryPtr SplitFilters(const Query& q, std::vector<QueryPtr>* filters) {
+  if (q.kind() != Query::Kind::kBoolean || q.boost() != 1.0f) return nullptr;
+  std::vector<Query::Clause> rest;
+  bool rest_requires = false;
+  for (const Query::Clause& c : q.clauses()) {
+    const bool filter = c.query->kind() == Query::Kind::kKeyword || c.query->kind() == Query::Kind::kRange;
+    if (c.occur == Query::Occur::kMust && filter) {
+      filters->push_back(c.query);
+    } else {
+      rest_requires |= c.occur == Query::Occur::kMust;
+      rest.push_back(c);
+    }
+  }
+  if (filters->empty() || !rest_requires) {
+    filters->clear();
+    return nullptr;
+  }
+  if (rest.size() == 1) return rest[0].query;  // a lone required clause
+  return Query::Boolean(std::move(rest));
 }
 
 bool IsTopDisjunction(const Query& q) {
@@ -855,14 +948,29 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
   const auto& segments = impl_->reader->segments;
   search::TopK top(want, segments);
   Prepared prepared(*impl_, options);
-  const bool disjunction = options.prune && IsTopDisjunction(query) && query.boost() > 0;
+  // Required filters at the top ("+(oil gas) +date:[...]") come off the
+  // query: the rest runs its own pruning and the filters are checked on its
+  // candidates. (Without pruning the query runs whole, as the reference.)
+  std::vector<QueryPtr> filters;
+  const QueryPtr rest = options.prune ? SplitFilters(query, &filters) : nullptr;
+  const Query& main = rest ? *rest : query;
+  const bool disjunction = options.prune && IsTopDisjunction(main) && main.boost() > 0;
   for (size_t s = 0; s < segments.size(); ++s) {
     BuildContext ctx{prepared, s, *segments[s]};
+    const auto segment = static_cast<uint32_t>(s);
+    Acceptance accept(*segments[s]);
+    std::vector<std::unique_ptr<Scorer>> filter_scorers;
+    for (const QueryPtr& f : filters) {
+      filter_scorers.push_back(Build(*f, 1.0f, ctx));
+      if (!filter_scorers.back()) break;
+      accept.Add(static_cast<search::FilterScorer*>(filter_scorers.back().get()));
+    }
+    if (!filter_scorers.empty() && !filter_scorers.back()) continue;  // a filter nothing here passes
     if (disjunction) {
       // Children built one by one, so WAND drives the term scorers directly.
       std::vector<std::unique_ptr<Scorer>> children, excluded;
-      for (const Query::Clause& c : query.clauses()) {
-        std::unique_ptr<Scorer> child = Build(*c.query, query.boost(), ctx);
+      for (const Query::Clause& c : main.clauses()) {
+        std::unique_ptr<Scorer> child = Build(*c.query, main.boost(), ctx);
         if (!child) continue;
         (c.occur == Query::Occur::kShould ? children : excluded).push_back(std::move(child));
       }
@@ -878,26 +986,26 @@ SearchResults Searcher::Search(const Query& query, const SearchOptions& options)
         if (auto* t = dynamic_cast<search::TermScorer*>(c.get())) terms.push_back(t);
       }
       if (terms.size() == children.size()) {
-        BlockMaxMaxScore(terms, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+        BlockMaxMaxScore(terms, exclusion.get(), accept, segment, top);
       } else {
         std::vector<Scorer*> any;
         for (auto& c : children) any.push_back(c.get());
-        BlockMaxWand(any, exclusion.get(), *segments[s], static_cast<uint32_t>(s), top);
+        BlockMaxWand(any, exclusion.get(), accept, segment, top);
       }
       continue;
     }
-    std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
+    std::unique_ptr<Scorer> scorer = Build(main, 1.0f, ctx);
     if (!scorer) continue;
     if (!options.prune) {
       for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
-        if (segments[s]->IsLive(d)) top.Offer(scorer->Score(), static_cast<uint32_t>(s), d);
+        if (segments[s]->IsLive(d)) top.Offer(scorer->Score(), segment, d);
       }
     } else if (auto* phrase = dynamic_cast<search::PhraseScorer*>(scorer.get())) {
-      CollectPhrase(*phrase, *segments[s], static_cast<uint32_t>(s), top);
+      CollectPhrase(*phrase, accept, segment, top);
     } else if (std::vector<search::TermScorer*> terms = TermChildren(scorer.get()); !terms.empty()) {
-      CollectTermConjunction(terms, *segments[s], static_cast<uint32_t>(s), top);
+      CollectTermConjunction(terms, accept, segment, top);
     } else {
-      CollectGeneric(*scorer, *segments[s], static_cast<uint32_t>(s), top);
+      CollectGeneric(*scorer, accept, segment, top);
     }
   }
   std::vector<search::TopK::Entry> best = top.Sorted();

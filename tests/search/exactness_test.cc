@@ -315,6 +315,15 @@ TEST_P(ExactnessTest, PrunedTopKEqualsBruteForce) {
       }
       q = Query::Boolean(std::move(clauses));
     }
+    if (trial % 9 < 6) {  // filtered: "+(...) +topics:t1 +date:[...]"
+      {
+        std::vector<Query::Clause> filtered = {{Query::Occur::kMust, q}};
+        if (rng() % 2) filtered.push_back({Query::Occur::kMust, Query::Keyword("topics", "t" + std::to_string(rng() % 6))});
+        const int64_t first = 1672531200000 + static_cast<int64_t>(rng() % 50) * 86400000;
+        filtered.push_back({Query::Occur::kMust, Query::Range("date", first, first + int64_t{10} * 86400000)});
+        q = Query::Boolean(std::move(filtered));
+      }
+    }
     SearchOptions o;
     o.k = std::vector<size_t>{1, 3, 10, 50}[rng() % 4];
     if (rng() % 3 == 0) {

@@ -257,7 +257,8 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     qids.push_back(line.substr(0, tab));
     queries.push_back(std::move(q));
   }
-  const bool count = mode == "count";
+  // --count with --mode query counts parsed queries (filters, for instance) instead of ranking them.
+  const bool count = mode == "count" || (mode == "query" && vm.count("count") > 0);
   const size_t n = queries.size();
   std::vector<SearchResults> results(n);
   std::vector<uint64_t> counts(n);
