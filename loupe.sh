@@ -81,7 +81,7 @@ TSAN_TESTS=(merge_test:'Merge.*' search_test:'*ManyThreads*' index_test:'*Concur
 run_demo() {
   local loupe=build/release/tools/loupe/loupe idx=build/demo-index
   log "indexing the bundled corpus (corpus/news.jsonl and corpus/txt/) into $idx"
-  "$loupe" index "$idx" corpus/news.jsonl corpus/txt --create
+  "$loupe" index "$idx" corpus/news.jsonl corpus/txt --create --schema corpus/schema.json
   echo
   log "what the index holds"
   "$loupe" info "$idx"
@@ -97,6 +97,10 @@ run_demo() {
   "$loupe" search "$idx" 'title:bank -franc renew*' -k 3
   log "how many articles mention climate change: loupe search $idx '\"climate change\"' --count"
   "$loupe" search "$idx" '"climate change"' --count
+  log "filters and sorting: loupe search $idx '+trade +date:[2025-01-01 TO 2025-06-30]' --sort -date -k 3"
+  "$loupe" search "$idx" '+trade +date:[2025-01-01 TO 2025-06-30]' --sort -date -k 3
+  log "facets over the whole index: loupe search $idx '*' -k 0 --facet section --facet date:year"
+  "$loupe" search "$idx" '*' -k 0 --facet section --facet date:year
   echo
   log "how one headline is analysed, term by term"
   "$loupe" analyze --analyzer english "Lý Thượng Phúc’s U.S.-China talks at the Shangri-La Dialogue"

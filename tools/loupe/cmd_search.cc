@@ -156,7 +156,9 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     snippet_options.before_match = "\033[1;33m";
     snippet_options.after_match = "\033[0m";
   }
-  if (!json && results.hits.empty()) std::cout << "no documents match " << query->ToString() << "\n";
+  if (!json && results.hits.empty() && results.total_hits.value_or(0) == 0) {
+    std::cout << "no documents match " << query->ToString() << "\n";
+  }
   size_t rank = options.offset;
   for (const Hit& hit : results.hits) {
     ++rank;

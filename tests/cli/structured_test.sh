@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Structured fields end to end on the bundled corpus: filters, sorting and
+# facets against a brute-force scan of the JSON (dates with time zones, so
+# the scan converts them to UTC), schema files, and bad input.
+set -uo pipefail
+: "${LOUPE:?}" "${LOUPE_SOURCE_DIR:?}"
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+corpus=$LOUPE_SOURCE_DIR/corpus/news.jsonl
+idx=$work/idx
+
+# The scan: python3 over the JSON, UTC instants.
+brute() {  # brute EXPRESSION-over-d  -> count of documents
+  python3 - "$corpus" "$1" <<'PY'
+import json, sys
+from datetime import datetime, timezone
+def utc(s): return datetime.fromisoformat(s).astimezone(timezone.utc)
+docs = [json.loads(l) for l in open(sys.argv[1])]
+print(sum(1 for d in docs if eval(sys.argv[2])))
+PY
+}
+
+"$LOUPE" index "$idx" "$corpus" --create --quiet --schema "$LOUPE_SOURCE_DIR/corpus/schema.json" || fail "indexing with corpus/schema.json"
+"$LOUPE" info "$idx" --json | python3 -c '
+import json, sys
+s = {f["name"]: f["type"] for f in json.load(sys.stdin)["schema"]["scalar_fields"]}
+want = {"date": "date", "topics": "keyword", "section": "keyword", "author": "keyword", "url": "stored"}
+assert all(s.get(k) == v for k, v in want.items()), s
+' || fail "info --json lists the scalar fields"
+"$LOUPE" verify "$idx" >/dev/null || fail "verify with columns"
+
+check_count() {  # check_count QUERY PYTHON-PREDICATE
+  local got want
+  got=$("$LOUPE" search "$idx" "$1" --count) || fail "search '$1' --count failed"
+  want=$(brute "$2")
+  [[ $got == "$want" ]] || fail "'$1' counts $got, the scan $want"
+  [[ $want -gt 0 ]] || fail "'$1': the check is empty"
+}
+march='datetime(2025,3,1,tzinfo=timezone.utc) <= utc(d["date"]) < datetime(2025,4,1,tzinfo=timezone.utc)'
+check_count 'date:[2025-03-01 TO 2025-03-31]' "$march"
+check_count 'date:2025-03' "$march"
+check_count 'date:{2025-03-10 TO *]' 'utc(d["date"]) >= datetime(2025,3,11,tzinfo=timezone.utc)'
+check_count 'topics:vietnam' '"vietnam" in d.get("topics", [])'
+check_count 'topics:"world cup"' '"world cup" in d.get("topics", [])'
+check_count 'section:economy' 'd.get("section") == "economy"'
+check_count "+topics:vietnam +date:[2025-03-01 TO 2025-03-31]" "\"vietnam\" in d.get(\"topics\", []) and $march"
+check_count '*' 'True'
+check_count '* -section:sport' 'd.get("section") != "sport"'
+
+# Newest first, with their dates; ties by score then id.
+"$LOUPE" search "$idx" '*' --sort -date -k 50 --json | python3 -c '
+import json, sys
+from datetime import datetime, timezone
+hits = [json.loads(l) for l in sys.stdin if l.startswith("{\"rank\"")]
+dates = [datetime.fromisoformat(h["fields"]["date"]).astimezone(timezone.utc) for h in hits]
+assert len(hits) == 36 and dates == sorted(dates, reverse=True), dates
+' || fail "--sort -date"
+"$LOUPE" search "$idx" 'trade' --sort date -k 3 >"$work/sorted.txt" || fail "--sort date (text)"
+grep -q "date: " "$work/sorted.txt" || fail "--sort date prints the dates"
+
+# Facets over all matching documents.
+"$LOUPE" search "$idx" '*' -k 0 --facet topics --facet section --facet date:month --facet-top 0 --json \
+  >"$work/facets.json" || fail "--facet --json"
+python3 - "$corpus" "$work/facets.json" <<'PY' || fail "facets equal the scan"
+import collections, json, sys
+from datetime import timezone, datetime
+docs = [json.loads(l) for l in open(sys.argv[1])]
+out = [json.loads(l) for l in open(sys.argv[2])]
+f = out[-1]["facets"]
+assert out[-1]["total_hits"] == len(docs)
+topics = collections.Counter(t for d in docs for t in d.get("topics", []))
+assert {c["value"]: c["count"] for c in f["topics"]["counts"]} == dict(topics), f["topics"]
+counts = [(c["count"], c["value"]) for c in f["topics"]["counts"]]
+assert counts == sorted(counts, key=lambda x: (-x[0], x[1])), counts
+sections = collections.Counter(d["section"] for d in docs)
+assert {c["value"]: c["count"] for c in f["section"]["counts"]} == dict(sections)
+months = collections.Counter(datetime.fromisoformat(d["date"]).astimezone(timezone.utc).strftime("%Y-%m") for d in docs)
+assert [(c["value"], c["count"]) for c in f["date"]["counts"]] == sorted(months.items()), f["date"]
+PY
+"$LOUPE" search "$idx" 'climate' --facet topics --facet-top 2 >"$work/facets.txt" || fail "--facet (text)"
+grep -q "^topics (" "$work/facets.txt" || fail "text facets: $(cat "$work/facets.txt")"
+
+# A field kept out of stored documents; a date that is not one is noted and kept stored.
+cat >"$work/schema.json" <<'J'
+{"fields": {"author": {"type": "keyword", "stored": false}, "contents": {"type": "text", "sources": ["title", "body"]}}}
+J
+"$LOUPE" index "$work/idx2" "$corpus" --create --quiet --schema "$work/schema.json" || fail "index with a schema of text and keyword fields"
+"$LOUPE" search "$work/idx2" 'contents:trade' --json | grep -q '"author"' && fail "author is stored although declared stored: false"
+[[ $("$LOUPE" search "$work/idx2" 'author:"Hannah Okafor"' --count) -gt 0 ]] || fail "the unstored author still filters"
+printf '%s\n' '{"id":"x1","title":"zyzzyva","body":"text","date":"3-MAR-1987 09:15"}' >"$work/bad-date.jsonl"
+"$LOUPE" index "$work/idx2" "$work/bad-date.jsonl" 2>"$work/err.txt" >/dev/null || fail "a malformed date stops indexing"
+grep -q "bad-date.jsonl:1: note: field 'date' (date): '3-MAR-1987 09:15' is not an ISO 8601 date" "$work/err.txt" \
+  || fail "malformed date note: $(cat "$work/err.txt")"
+[[ $("$LOUPE" search "$work/idx2" 'contents:zyzzyva' --count) == 1 ]] || fail "the document with a malformed date is searchable"
+
+# Bad input: clear errors, exit 2 for query and usage errors.
+"$LOUPE" search "$idx" 'date:[2025-02-30 TO *]' >/dev/null 2>"$work/err.txt"
+[[ $? == 2 ]] && grep -q "not a date" "$work/err.txt" || fail "bad date in a range: $(cat "$work/err.txt")"
+"$LOUPE" search "$idx" 'topics:[a TO b]' >/dev/null 2>&1
+[[ $? == 2 ]] || fail "a range on a keyword field is a syntax error"
+"$LOUPE" search "$idx" trade --sort section >/dev/null 2>"$work/err.txt" && fail "sorting by a keyword field"
+grep -q "not a date or integer field" "$work/err.txt" || fail "sort error: $(cat "$work/err.txt")"
+"$LOUPE" search "$idx" trade --facet url >/dev/null 2>&1 && fail "a facet of a stored-only field"
+echo '{"fields": {"date": "timestamp"}}' >"$work/bad-schema.json"
+"$LOUPE" index "$work/idx3" "$corpus" --create --schema "$work/bad-schema.json" >/dev/null 2>"$work/err.txt"
+[[ $? == 2 ]] && grep -q 'unknown type "timestamp"' "$work/err.txt" || fail "bad schema file: $(cat "$work/err.txt")"
+echo '{"fields": {"date": "keyword"}}' >"$work/retype.json"
+"$LOUPE" index "$idx" "$work/bad-date.jsonl" --schema "$work/retype.json" >/dev/null 2>"$work/err.txt" && fail "retyping a field"
+grep -q "already a date field" "$work/err.txt" || fail "retype message: $(cat "$work/err.txt")"
+
+if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
+echo "structured_test: all checks passed"
