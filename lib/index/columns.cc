@@ -171,7 +171,9 @@ void ColumnsBuilder::Add(uint32_t doc, const std::vector<ColumnValue>& values) {
 void ColumnsBuilder::Write(store::CheckedWriter* out, uint32_t max_doc) const {
   std::string body;
   codec::AppendVarint32(body, static_cast<uint32_t>(columns_.size()));
-  for (const auto& [name, c] : columns_) {
+  for (const auto& column : columns_) {
+    const std::string& name = column.first;
+    const Column& c = column.second;  // (a named reference: lambdas below capture it)
     codec::AppendVarint32(body, static_cast<uint32_t>(name.size()));
     body += name;
     if (c.type == ScalarType::kKeyword) {

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include "loupe/error.h"
-#include "util/json_writer.h"
 
 namespace loupe {
 
@@ -213,21 +212,6 @@ Schema Schema::FromJson(std::string_view json, const Schema& base) {
     throw InvalidArgumentError(std::string("schema: ") + e.what());
   }
   return schema;
-}
-
-std::string Schema::ToJson() const {
-  util::JsonWriter w(true);
-  w.BeginObject().Key("fields").BeginObject();
-  for (const TextField& f : text_fields) {
-    w.Key(f.name).BeginObject().Key("type").String("text").Key("sources").BeginArray();
-    for (const std::string& s : f.sources) w.String(s);
-    w.EndArray().Key("analyzer").String(f.analyzer_name).Key("weight").Double(f.weight).EndObject();
-  }
-  for (const ScalarField& f : scalar_fields) {
-    w.Key(f.name).BeginObject().Key("type").String(ScalarTypeName(f.type)).Key("stored").Bool(f.stored).EndObject();
-  }
-  w.EndObject().Key("infer").Bool(infer_scalar_fields).EndObject();
-  return w.Take();
 }
 
 }  // namespace loupe

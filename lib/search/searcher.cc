@@ -831,48 +831,22 @@ class FacetCounter {
   uint64_t missing_ = 0;
 };
 
-// The k best by a date or integer field: documents without a value last,
+// A hit sorted by a date or integer field: documents without a value last,
 // ties by score, then by id.
-class FieldTopK {
- public:
-  struct Entry {
-    bool has_value;
-    int64_t value;
-    float score;
-    uint32_t segment;
-    uint32_t doc;
-  };
-  FieldTopK(size_t k, bool descending, const std::vector<std::shared_ptr<const SegmentReader>>& segments)
-      : k_(k), descending_(descending), segments_(segments) {}
+struct ValuedDoc {
+  bool has_value;
+  int64_t value;
+  search::ScoredDoc scored;
+};
 
-  void Offer(const Entry& e) {
-    const auto worse_last = [this](const Entry& a, const Entry& b) { return Better(a, b); };
-    if (heap_.size() < k_) {
-      heap_.push_back(e);
-      std::push_heap(heap_.begin(), heap_.end(), worse_last);
-    } else if (Better(e, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), worse_last);
-      heap_.back() = e;
-      std::push_heap(heap_.begin(), heap_.end(), worse_last);
-    }
-  }
-  std::vector<Entry> Sorted() const {
-    std::vector<Entry> out = heap_;
-    std::sort(out.begin(), out.end(), [this](const Entry& a, const Entry& b) { return Better(a, b); });
-    return out;
-  }
-
- private:
-  bool Better(const Entry& a, const Entry& b) const {
+struct ByValueThenScore {
+  bool descending;
+  search::ByScoreThenId by_score;
+  bool operator()(const ValuedDoc& a, const ValuedDoc& b) const {
     if (a.has_value != b.has_value) return a.has_value;
-    if (a.has_value && a.value != b.value) return descending_ ? a.value > b.value : a.value < b.value;
-    if (a.score != b.score) return a.score > b.score;
-    return segments_[a.segment]->Id(a.doc) < segments_[b.segment]->Id(b.doc);
+    if (a.has_value && a.value != b.value) return descending ? a.value > b.value : a.value < b.value;
+    return by_score(a.scored, b.scored);
   }
-  size_t k_;
-  bool descending_;
-  const std::vector<std::shared_ptr<const SegmentReader>>& segments_;
-  std::vector<Entry> heap_;
 };
 
 // Sorting by a field or counting facets: every matching document is visited
@@ -891,7 +865,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
   const size_t want = options.k + options.offset;
   const auto& segments = impl.reader->segments;
   search::TopK by_score(want, segments);
-  FieldTopK by_value(want, options.sort.descending, segments);
+  search::BestK<ValuedDoc, ByValueThenScore> by_value(want, {options.sort.descending, {&segments}});
   Prepared prepared(impl, options);
   uint64_t total = 0;
   for (size_t s = 0; s < segments.size(); ++s) {
@@ -908,7 +882,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
       for (FacetCounter& f : facets) f.Count(d);
       if (want == 0) continue;
       if (by_field) {
-        FieldTopK::Entry e{false, 0, scorer->Score(), segment, d};
+        ValuedDoc e{false, 0, {scorer->Score(), segment, d}};
         e.has_value = sort_column != nullptr && sort_column->Get(d, &e.value);
         by_value.Offer(e);
       } else {
@@ -922,8 +896,8 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
     results.hits.push_back({std::string(segments[segment]->Id(doc)), score, segment, doc});
   };
   if (by_field) {
-    const std::vector<FieldTopK::Entry> best = by_value.Sorted();
-    for (size_t i = options.offset; i < best.size(); ++i) add(best[i].score, best[i].segment, best[i].doc);
+    const std::vector<ValuedDoc> best = by_value.Sorted();
+    for (size_t i = options.offset; i < best.size(); ++i) add(best[i].scored.score, best[i].scored.segment, best[i].scored.doc);
   } else {
     const std::vector<search::TopK::Entry> best = by_score.Sorted();
     for (size_t i = options.offset; i < best.size(); ++i) add(best[i].score, best[i].segment, best[i].doc);

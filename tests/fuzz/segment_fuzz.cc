@@ -56,6 +56,10 @@ std::vector<File> BuildSeedIndex(const fs::path& dir) {
         for (int w = 0, n = 3 + static_cast<int>(next() % 80); w < n; ++w) body += "w" + std::to_string(next() % 40) + " ";
         d.fields.push_back({"title", "title w" + std::to_string(next() % 40)});
         d.fields.push_back({"body", body});
+        // Scalar fields, so the columns file is damaged too.
+        if (next() % 4) d.fields.push_back({"date", "2025-0" + std::to_string(1 + next() % 9) + "-1" + std::to_string(next() % 10)});
+        if (next() % 3) d.fields.push_back({"n", static_cast<int64_t>(next() % 1000) - 500});
+        if (next() % 2) d.fields.push_back({"topics", loupe::StringList{"t" + std::to_string(next() % 5), "t" + std::to_string(next() % 7)}});
         writer->AddDocument(d);
       }
       writer->Commit();
@@ -96,9 +100,24 @@ void FixChecksum(std::string* bytes) {
 void Exercise(const std::string& path) {
   const auto reader = loupe::IndexReader::Open(path);
   const loupe::Searcher searcher(reader);
+  loupe::SearchOptions sorted;
+  sorted.k = 5;
+  sorted.sort.field = "date";
+  sorted.facets.push_back({"topics", 3});
+  sorted.facets.push_back({"n", 0});
   for (const char* text : {"w1", "w2 w3 title:w4", "+w1 +w5", "\"w1 w2\"", "\"w3 w4\"~3", "w1*", "w7 -w8",
-                           "(w4 OR w9) AND w2"}) {
-    const loupe::QueryPtr query = loupe::ParseQuery(text, reader->schema());
+                           "(w4 OR w9) AND w2", "+w1 +topics:t3", "+(w2 w3) +date:[2025-03 TO 2025-06] +n:[* TO 100]",
+                           "*"}) {
+    loupe::QueryPtr query;
+    try {
+      query = loupe::ParseQuery(text, reader->schema());
+    } catch (const loupe::InvalidArgumentError&) {
+      continue;  // damage to the schema can untype or remove a field
+    }
+    try {
+      (void)searcher.Search(*query, sorted);
+    } catch (const loupe::InvalidArgumentError&) {  // "date" or a facet field untyped
+    }
     const loupe::SearchResults results = searcher.Search(*query, {.k = 5});
     for (const loupe::Hit& hit : results.hits) {
       const loupe::Document doc = searcher.Fetch(hit);

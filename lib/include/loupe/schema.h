@@ -97,8 +97,6 @@ struct Schema {
   /// replace base's of the same name.
   /// @throws InvalidArgumentError malformed JSON or an invalid field, with the reason
   static Schema FromJson(std::string_view json, const Schema& base);
-  /// The schema in FromJson()'s form (every field, analyzers by name).
-  std::string ToJson() const;
   /// Checks names and analyzers.
   /// @throws InvalidArgumentError what is wrong
   void Validate() const;

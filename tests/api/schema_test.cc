@@ -1,0 +1,109 @@
+// Schemas through the public API: schema files, scalar fields declared over
+// an existing index, and what a value that does not fit its type does.
+#include <gtest/gtest.h>
+
+#include "loupe/error.h"
+#include "loupe/index_reader.h"
+#include "loupe/index_writer.h"
+#include "loupe/schema.h"
+#include "loupe/searcher.h"
+#include "test_util.h"
+
+namespace loupe {
+namespace {
+
+TEST(SchemaFile, DeclaresTextAndScalarFields) {
+  const Schema s = Schema::FromJson(R"({
+      "fields": {"date": "date", "author": {"type": "keyword", "stored": false},
+                 "contents": {"type": "text", "sources": ["title", "body"], "analyzer": "anserini", "weight": 1.5}},
+      "infer": false})",
+                                    Schema::Default());
+  ASSERT_EQ(s.text_fields.size(), 1u);  // text fields given replace the default ones
+  EXPECT_EQ(s.text_fields[0].name, "contents");
+  EXPECT_EQ(s.text_fields[0].sources, (std::vector<std::string>{"title", "body"}));
+  EXPECT_EQ(s.text_fields[0].analyzer_name, "anserini");
+  EXPECT_FLOAT_EQ(s.text_fields[0].weight, 1.5f);
+  EXPECT_EQ(s.FindScalar("date")->type, ScalarType::kDate);
+  EXPECT_TRUE(s.FindScalar("date")->stored);
+  EXPECT_EQ(s.FindScalar("author")->type, ScalarType::kKeyword);
+  EXPECT_FALSE(s.FindScalar("author")->stored);
+  EXPECT_FALSE(s.infer_scalar_fields);
+  // Only scalar fields: the base's text fields stay.
+  EXPECT_EQ(Schema::FromJson(R"({"fields": {"n": "integer"}})", Schema::Default()).text_fields.size(), 2u);
+}
+
+TEST(SchemaFile, ErrorsSayWhat) {
+  const auto error = [](const char* json) {
+    try {
+      Schema::FromJson(json, Schema::Default());
+    } catch (const InvalidArgumentError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("{").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error(R"({"feilds": {}})").find("unknown key \"feilds\""), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"d": "timestamp"}})").find("unknown type \"timestamp\""), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"a b": "keyword"}})").find("invalid field name 'a b'"), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"title": "keyword"}})").find("both a text field and a scalar field"), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"x": {"type": "stored", "stored": false}}})").find("neither stored"), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"x": {"type": "keyword", "sorted": true}}})").find("\"sorted\""), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"c": {"type": "text", "analyzer": "klingon"}}})").find("klingon"), std::string::npos);
+}
+
+TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto writer = IndexWriter::Open(path, {.create = true});
+    writer->AddDocument({"1", {{"title", std::string("a")}, {"date", std::string("2024-01-02")}}});
+    writer->Commit();
+  }
+  Schema more = Schema::Default();
+  more.AddScalarField("section", ScalarType::kKeyword);
+  {
+    auto writer = IndexWriter::Open(path, {.schema = more});
+    writer->AddDocument({"2", {{"title", std::string("b")}, {"section", std::string("economy")}}});
+    writer->Commit();
+  }
+  const auto reader = IndexReader::Open(path);
+  EXPECT_EQ(reader->schema().FindScalar("date")->type, ScalarType::kDate);  // inferred
+  EXPECT_EQ(reader->schema().FindScalar("section")->type, ScalarType::kKeyword);
+  EXPECT_EQ(Searcher(reader).Count(*ParseQuery("section:economy", reader->schema())), 1u);
+  Schema retyped = Schema::Default();
+  retyped.AddScalarField("date", ScalarType::kKeyword);
+  try {
+    IndexWriter::Open(path, {.schema = retyped});
+    FAIL();
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("field 'date' is already a date field"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScalarFields, ValuesThatDoNotFitAreRefusedOrKeptStoredOnly) {
+  testing::TempDir tmp;
+  const Document bad{"2", {{"title", std::string("b")}, {"date", std::string("3-MAR-1987")}}};
+  for (const auto policy : {IndexWriterOptions::MalformedValues::kReject, IndexWriterOptions::MalformedValues::kStoreOnly}) {
+    const std::string path = tmp.Sub(policy == IndexWriterOptions::MalformedValues::kReject ? "reject" : "store");
+    auto writer = IndexWriter::Open(path, {.create = true, .malformed_values = policy});
+    writer->AddDocument({"1", {{"title", std::string("a")}, {"date", std::string("1987-03-02T10:00:00")}}});
+    std::vector<std::string> notes;
+    if (policy == IndexWriterOptions::MalformedValues::kReject) {
+      EXPECT_THROW(writer->AddDocument(bad, true, &notes), InvalidArgumentError);
+      writer->Commit();
+      EXPECT_EQ(IndexReader::Open(path)->document_count(), 1u);
+      continue;
+    }
+    writer->AddDocument(bad, true, &notes);
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("'3-MAR-1987' is not an ISO 8601 date"), std::string::npos) << notes[0];
+    writer->Commit();
+    const auto reader = IndexReader::Open(path);
+    EXPECT_EQ(reader->document_count(), 2u);
+    EXPECT_EQ(reader->Find("2")->Text("date"), "3-MAR-1987");  // stored as given
+    EXPECT_EQ(Searcher(reader).Count(*ParseQuery("date:[1987 TO 1987]", reader->schema())), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace loupe
