@@ -48,10 +48,10 @@ with open(sys.argv[1] + "/all.tsv", "w") as out:
     out.write("0\t*\n")
 ' "$work"
 
-run() {  # run LABEL FILE ARGS...
-  local label=$1 file=$2
-  shift 2
-  "$loupe" search "$idx" --queries "$work/$file" --mode query -k 10 --run /dev/null --warmup 2 --repeat 3 \
+run() {  # run LABEL FILE K ARGS...
+  local label=$1 file=$2 k=$3
+  shift 3
+  "$loupe" search "$idx" --queries "$work/$file" --mode query -k "$k" --run /dev/null --warmup 2 --repeat 3 \
     --stats-json "$work/stats.json" "$@" 2>/dev/null
   python3 - "$label" "$work/stats.json" <<'PY'
 import json, sys
@@ -60,17 +60,17 @@ print(f"{sys.argv[1]:<34} {s['p50_us']:>9.1f} {s['p90_us']:>9.1f} {s['p99_us']:>
 PY
 }
 printf '%-34s %9s %9s %9s %9s %12s\n' "query (${copies}x Reuters)" p50_us p90_us p99_us mean_us hits/query
-run "a b (unfiltered)" plain.tsv
-run "+(a b) +date: one day (0.4%)" day.tsv
-run "+(a b) +date: ten days (15%)" tenday.tsv
-run "+(a b) +topics:earn (18%)" earn.tsv
-run "+(a b) +topics:ship (1.4%)" ship.tsv
-run "count date: one day" only-day.tsv --count
-run "count date: ten days" only-tenday.tsv --count
-run "count topics:earn" only-earn.tsv --count
-run "count topics:ship" only-ship.tsv --count
-run "a b --sort -date" plain.tsv --sort -date
-run "a b --facet topics" plain.tsv --facet topics
-run "* --facet topics (all docs)" all.tsv -k 0 --facet topics
-run "* --facet date:month (all docs)" all.tsv -k 0 --facet date:month
-run "* --sort -date -k 10 (all docs)" all.tsv --sort -date
+run "a b (unfiltered)" plain.tsv 10
+run "+(a b) +date: one day (0.4%)" day.tsv 10
+run "+(a b) +date: ten days (15%)" tenday.tsv 10
+run "+(a b) +topics:earn (18%)" earn.tsv 10
+run "+(a b) +topics:ship (1.4%)" ship.tsv 10
+run "count date: one day" only-day.tsv 10 --count
+run "count date: ten days" only-tenday.tsv 10 --count
+run "count topics:earn" only-earn.tsv 10 --count
+run "count topics:ship" only-ship.tsv 10 --count
+run "a b --sort -date" plain.tsv 10 --sort -date
+run "a b --facet topics" plain.tsv 10 --facet topics
+run "* --facet topics (all docs)" all.tsv 0 --facet topics
+run "* --facet date:month (all docs)" all.tsv 0 --facet date:month
+run "* --sort -date -k 10 (all docs)" all.tsv 10 --sort -date

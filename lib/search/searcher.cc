@@ -737,7 +737,8 @@ namespace {
 
 // The counts of one facet over the matching documents, segment by segment:
 // keyword ordinals are counted in an array per segment, then added up by
-// value; dates fall into buckets found once per run of documents in one.
+// value; dates fall into buckets kept sorted by their start (few: a binary
+// search), a bucket's bounds computed once when its first date arrives.
 class FacetCounter {
  public:
   FacetCounter(const FacetRequest& request, const Schema& schema) : request_(request) {
@@ -770,8 +771,7 @@ class FacetCounter {
     if (numeric_ == nullptr || !numeric_->Get(doc, &v)) {
       ++missing_;
     } else if (type_ == ScalarType::kDate) {
-      if (v < bucket_first_ || v > bucket_last_) EnterBucket(v);
-      ++*bucket_count_;
+      ++Bucket(v).count;
     } else {
       ++numbers_[v];
     }
@@ -783,7 +783,7 @@ class FacetCounter {
     r.field = request_.field;
     r.missing = missing_;
     if (type_ == ScalarType::kDate) {
-      for (const auto& [first, count] : buckets_) r.counts.push_back({util::FormatDate(first, precision_), count});
+      for (const DateBucket& b : buckets_) r.counts.push_back({util::FormatDate(b.first, precision_), b.count});
       return r;
     }
     if (type_ == ScalarType::kKeyword) {
@@ -810,11 +810,17 @@ class FacetCounter {
     keyword_ = nullptr;
   }
 
-  void EnterBucket(int64_t v) {
+  struct DateBucket {
+    int64_t first, last;  // milliseconds, inclusive
+    uint64_t count;
+  };
+
+  DateBucket& Bucket(int64_t v) {
+    auto it = std::upper_bound(buckets_.begin(), buckets_.end(), v,
+                               [](int64_t x, const DateBucket& b) { return x < b.first; });
+    if (it != buckets_.begin() && std::prev(it)->last >= v) return *std::prev(it);
     const std::optional<util::DatePeriod> period = util::ParseIsoDate(util::FormatDate(v, precision_));
-    bucket_first_ = period->first_ms;
-    bucket_last_ = period->last_ms;
-    bucket_count_ = &buckets_[bucket_first_];
+    return *buckets_.insert(it, DateBucket{period->first_ms, period->last_ms, 0});
   }
 
   const FacetRequest& request_;
@@ -825,9 +831,7 @@ class FacetCounter {
   std::vector<uint64_t> ords_;
   std::unordered_map<std::string, uint64_t> keywords_;
   std::map<int64_t, uint64_t> numbers_;
-  std::map<int64_t, uint64_t> buckets_;  // by the bucket's first millisecond
-  int64_t bucket_first_ = 1, bucket_last_ = 0;
-  uint64_t* bucket_count_ = nullptr;
+  std::vector<DateBucket> buckets_;  // by start
   uint64_t missing_ = 0;
 };
 
