@@ -27,13 +27,12 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <unordered_map>
 
 #include "index/reader_impl.h"
 #include "loupe/error.h"
+#include "search/facets.h"
 #include "search/scorers.h"
 #include "search/top_k.h"
-#include "util/date.h"
 
 namespace loupe {
 
@@ -735,106 +734,6 @@ Searcher::~Searcher() = default;
 
 namespace {
 
-// The counts of one facet over the matching documents, segment by segment:
-// keyword ordinals are counted in an array per segment, then added up by
-// value; dates fall into buckets kept sorted by their start (few: a binary
-// search), a bucket's bounds computed once when its first date arrives.
-class FacetCounter {
- public:
-  FacetCounter(const FacetRequest& request, const Schema& schema) : request_(request) {
-    const ScalarField* f = schema.FindScalar(request.field);
-    if (f == nullptr || f->type == ScalarType::kStored) {
-      throw InvalidArgumentError("cannot count facets of '" + request.field + "': not a keyword, date or integer field");
-    }
-    type_ = f->type;
-    precision_ = request.interval == FacetRequest::Interval::kYear    ? util::DatePrecision::kYear
-                 : request.interval == FacetRequest::Interval::kMonth ? util::DatePrecision::kMonth
-                                                                      : util::DatePrecision::kDay;
-  }
-
-  void StartSegment(const SegmentReader& seg) {
-    FlushSegment();
-    keyword_ = type_ == ScalarType::kKeyword ? seg.columns().Keyword(request_.field) : nullptr;
-    numeric_ = type_ != ScalarType::kKeyword ? seg.columns().Numeric(request_.field) : nullptr;
-    if (keyword_) ords_.assign(keyword_->value_count(), 0);
-  }
-
-  void Count(uint32_t doc) {
-    if (keyword_ != nullptr) {
-      uint64_t k = keyword_->Begin(doc);
-      const uint64_t end = keyword_->Begin(doc + 1);
-      missing_ += k == end;
-      for (; k < end; ++k) ++ords_[keyword_->Ord(k)];
-      return;
-    }
-    int64_t v;
-    if (numeric_ == nullptr || !numeric_->Get(doc, &v)) {
-      ++missing_;
-    } else if (type_ == ScalarType::kDate) {
-      ++Bucket(v).count;
-    } else {
-      ++numbers_[v];
-    }
-  }
-
-  FacetResult Finish() {
-    FlushSegment();
-    FacetResult r;
-    r.field = request_.field;
-    r.missing = missing_;
-    if (type_ == ScalarType::kDate) {
-      for (const DateBucket& b : buckets_) r.counts.push_back({util::FormatDate(b.first, precision_), b.count});
-      return r;
-    }
-    if (type_ == ScalarType::kKeyword) {
-      for (auto& [value, count] : keywords_) r.counts.push_back({value, count});
-    } else {
-      for (const auto& [value, count] : numbers_) r.counts.push_back({std::to_string(value), count});
-    }
-    const auto better = [&](const FacetCount& a, const FacetCount& b) {
-      if (a.count != b.count) return a.count > b.count;
-      return a.value < b.value;
-    };
-    const size_t top = request_.top == 0 ? r.counts.size() : std::min(request_.top, r.counts.size());
-    std::partial_sort(r.counts.begin(), r.counts.begin() + static_cast<std::ptrdiff_t>(top), r.counts.end(), better);
-    r.counts.resize(top);
-    return r;
-  }
-
- private:
-  void FlushSegment() {
-    if (keyword_ == nullptr) return;
-    for (uint32_t ord = 0; ord < ords_.size(); ++ord) {
-      if (ords_[ord] != 0) keywords_[std::string(keyword_->Value(ord))] += ords_[ord];
-    }
-    keyword_ = nullptr;
-  }
-
-  struct DateBucket {
-    int64_t first, last;  // milliseconds, inclusive
-    uint64_t count;
-  };
-
-  DateBucket& Bucket(int64_t v) {
-    auto it = std::upper_bound(buckets_.begin(), buckets_.end(), v,
-                               [](int64_t x, const DateBucket& b) { return x < b.first; });
-    if (it != buckets_.begin() && std::prev(it)->last >= v) return *std::prev(it);
-    const std::optional<util::DatePeriod> period = util::ParseIsoDate(util::FormatDate(v, precision_));
-    return *buckets_.insert(it, DateBucket{period->first_ms, period->last_ms, 0});
-  }
-
-  const FacetRequest& request_;
-  ScalarType type_;
-  util::DatePrecision precision_;
-  const index::KeywordColumn* keyword_ = nullptr;
-  const index::NumericColumn* numeric_ = nullptr;
-  std::vector<uint64_t> ords_;
-  std::unordered_map<std::string, uint64_t> keywords_;
-  std::map<int64_t, uint64_t> numbers_;
-  std::vector<DateBucket> buckets_;  // by start
-  uint64_t missing_ = 0;
-};
-
 // A hit sorted by a date or integer field: documents without a value last,
 // ties by score, then by id.
 struct ValuedDoc {
@@ -864,7 +763,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
       throw InvalidArgumentError("cannot sort by '" + options.sort.field + "': not a date or integer field");
     }
   }
-  std::vector<FacetCounter> facets;
+  std::vector<search::FacetCounter> facets;
   for (const FacetRequest& r : options.facets) facets.emplace_back(r, schema);
   const size_t want = options.k + options.offset;
   const auto& segments = impl.reader->segments;
@@ -874,7 +773,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
   uint64_t total = 0;
   for (size_t s = 0; s < segments.size(); ++s) {
     const SegmentReader& seg = *segments[s];
-    for (FacetCounter& f : facets) f.StartSegment(seg);
+    for (search::FacetCounter& f : facets) f.StartSegment(seg);
     BuildContext ctx{prepared, s, seg};
     std::unique_ptr<Scorer> scorer = Build(query, 1.0f, ctx);
     if (!scorer) continue;
@@ -883,7 +782,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
     for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
       if (!seg.IsLive(d)) continue;
       ++total;
-      for (FacetCounter& f : facets) f.Count(d);
+      for (search::FacetCounter& f : facets) f.Count(d);
       if (want == 0) continue;
       if (by_field) {
         ValuedDoc e{false, 0, {scorer->Score(), segment, d}};
@@ -906,7 +805,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
     const std::vector<search::TopK::Entry> best = by_score.Sorted();
     for (size_t i = options.offset; i < best.size(); ++i) add(best[i].score, best[i].segment, best[i].doc);
   }
-  for (FacetCounter& f : facets) results.facets.push_back(f.Finish());
+  for (search::FacetCounter& f : facets) results.facets.push_back(f.Finish());
   return results;
 }
 
