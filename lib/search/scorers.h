@@ -257,11 +257,11 @@ class KeywordScorer final : public FilterScorer {
     // Galloping: targets are usually near.
     size_t step = 1;
     const uint32_t* lo = at_;
-    while (lo + step < end_ && lo[step] < target) {
+    while (step < static_cast<size_t>(end_ - lo) && lo[step] < target) {
       lo += step;
       step *= 2;
     }
-    at_ = std::lower_bound(lo, std::min(lo + step + 1, end_), target);
+    at_ = std::lower_bound(lo, lo + std::min(step + 1, static_cast<size_t>(end_ - lo)), target);
     return doc_ = at_ < end_ ? *at_ : kNoMoreDocs;
   }
   float Score() override { return 0; }
