@@ -290,13 +290,14 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
 // Which documents a collector may offer: live ones that pass every filter
 // taken off the top of the query. Collectors that can skip ask for the next
 // document passing the filters (the filters scan their columns forward, never
-// re-reading a value, and the postings then skip there); the others check
-// their candidates by random access.
+// re-reading a value, and the postings then skip there), and then need only
+// Live(); the others check their candidates by random access.
 class Acceptance {
  public:
   explicit Acceptance(const SegmentReader& seg) : seg_(seg) {}
   void Add(search::FilterScorer* filter) { filters_.push_back(filter); }
   bool filtered() const { return !filters_.empty(); }
+  bool Live(uint32_t doc) const { return seg_.IsLive(doc); }
   bool operator()(uint32_t doc) const {
     if (!seg_.IsLive(doc)) return false;
     for (const search::FilterScorer* f : filters_) {
@@ -411,7 +412,7 @@ void BlockMaxWand(const std::vector<Scorer*>& children, Exclusion* excluded, Acc
     if (live[0].doc == pivot_doc) {
       // Every cursor up to the pivot is on the pivot document: score it,
       // summing in query order.
-      if (accept(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
+      if (accept.Live(pivot_doc) && !(excluded && excluded->Excluded(pivot_doc))) {
         scored.clear();
         for (size_t i = 0; i <= pivot; ++i) scored.emplace_back(live[i].order, live[i].scorer->Score());
         for (size_t i = 1; i < scored.size(); ++i) {
@@ -513,7 +514,7 @@ void BlockMaxMaxScore(const std::vector<search::TermScorer*>& children, Exclusio
         partial += value[terms[i].order];
       }
     }
-    if (!possible || !accept(doc) || (excluded && excluded->Excluded(doc))) continue;
+    if (!possible || !accept.Live(doc) || (excluded && excluded->Excluded(doc))) continue;
     float score = 0;
     for (size_t o = 0; o < value.size(); ++o) {
       if (matched[o]) score += value[o];
@@ -578,7 +579,7 @@ void CollectTermConjunction(const std::vector<search::TermScorer*>& terms, Accep
         continue;
       }
     }
-    if (accept(d)) {
+    if (accept.Live(d)) {
       float score = 0;
       for (auto* t : terms) score += t->Score();
       top.Offer(score, segment, d);
