@@ -351,7 +351,8 @@ int RunSearch(const std::vector<std::string>& args) {
       ("top,k", po::value<size_t>()->default_value(10), "number of hits (-k N)")
       ("offset", po::value<size_t>()->default_value(0), "hits to skip (paging)")
       ("json", "one JSON object per hit, with the stored fields")
-      ("count", "print only the number of matching documents")
+      ("count", "print only the number of matching documents (then any --facet counts); with --queries "
+                "--mode query, count each line instead of ranking it")
       ("explain", "show the BM25 breakdown of each hit's score")
       ("fields", po::value<std::string>(), "comma-separated fields to print (default: title,snippet)")
       ("and", "bare words are all required (default: any, ranked)")
