@@ -1,7 +1,9 @@
 #include "analysis/stop_words.h"
 
 #include <algorithm>
-#include <cstring>
+#include <bit>
+#include <iterator>
+#include <stdexcept>
 
 namespace loupe::analysis {
 namespace {
@@ -13,27 +15,24 @@ constexpr std::string_view kClassicEnglish[] = {
     "on",   "or",    "such",  "that", "the",   "their", "then", "there", "these",
     "they", "this",  "to",    "was",  "will",  "with"};
 
-// Seven bytes of text and the length in the top byte, so "a" and "a\0" differ.
-constexpr size_t kMaxPackedLength = 7;
-
-uint64_t Pack(std::string_view word) {
-  uint64_t v = 0;
-  std::memcpy(&v, word.data(), word.size());
-  return v | (static_cast<uint64_t>(word.size()) << 56);
-}
-
 }  // namespace
 
 StopSet::StopSet(StopWords which) {
-  if (which == StopWords::kClassicEnglish) {
-    for (std::string_view w : kClassicEnglish) words_.push_back(Pack(w));
+  std::vector<std::string_view> words;
+  if (which == StopWords::kClassicEnglish) words.assign(std::begin(kClassicEnglish), std::end(kClassicEnglish));
+  size_t slots = 16;
+  while (slots < 2 * words.size()) slots *= 2;
+  table_.assign(slots, 0);
+  mask_ = slots - 1;
+  shift_ = 64 - std::countr_zero(slots);
+  for (std::string_view w : words) {
+    if (w.empty() || w.size() > kMaxPackedLength) throw std::logic_error("stop word too long to pack");
+    max_length_ = std::max(max_length_, w.size());
+    const uint64_t packed = Pack(w);
+    size_t i = Slot(packed);
+    while (table_[i] != 0 && table_[i] != packed) i = (i + 1) & mask_;
+    table_[i] = packed;
   }
-  std::sort(words_.begin(), words_.end());
-}
-
-bool StopSet::Contains(std::string_view term) const {
-  if (words_.empty() || term.size() > kMaxPackedLength || term.empty()) return false;
-  return std::binary_search(words_.begin(), words_.end(), Pack(term));
 }
 
 }  // namespace loupe::analysis

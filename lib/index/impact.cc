@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -49,19 +50,40 @@ uint8_t EncodeLength(uint32_t length) {
 
 uint32_t DecodeLength(uint8_t code) { return static_cast<uint32_t>(ScaleTable()[code]); }
 
-Impact ImpactBuilder::Build(double average_length) const {
+Impact ImpactBuilder::Build(double average_length) {
   if (pairs_.empty()) return {{0, 0}, {0, 0}};
   // Pareto frontier: by increasing length, keep each pair whose frequency
-  // beats every shorter one.
-  std::vector<std::pair<uint32_t, uint32_t>> by_length;  // (length, freq)
-  by_length.reserve(pairs_.size());
-  for (const auto& [f, l] : pairs_) by_length.emplace_back(l, f);
-  std::sort(by_length.begin(), by_length.end(),
-            [](const auto& x, const auto& y) { return x.first != y.first ? x.first < y.first : x.second > y.second; });
-  std::vector<std::pair<uint32_t, uint32_t>> frontier;
-  for (const auto& p : by_length) {
-    if (frontier.empty() || p.second > frontier.back().second) frontier.push_back(p);
+  // beats every shorter one. Most postings have a small frequency, and of
+  // the pairs with one frequency only the shortest can be on the frontier,
+  // so those are reduced to one per frequency before sorting.
+  constexpr uint32_t kSmall = 32;
+  uint32_t shortest[kSmall];
+  uint32_t seen = 0;  // bit f: some pair has frequency f
+  // Sort keys: length ascending, then frequency descending.
+  const auto key = [](uint32_t freq, uint32_t length) {
+    return uint64_t{length} << 32 | (std::numeric_limits<uint32_t>::max() - freq);
+  };
+  keys_.clear();
+  for (const auto& [f, l] : pairs_) {
+    if (f < kSmall) {
+      shortest[f] = (seen >> f & 1) ? std::min(shortest[f], l) : l;
+      seen |= uint32_t{1} << f;
+    } else {
+      keys_.push_back(key(f, l));
+    }
   }
+  for (; seen != 0; seen &= seen - 1) {
+    const auto f = static_cast<uint32_t>(std::countr_zero(seen));
+    keys_.push_back(key(f, shortest[f]));
+  }
+  std::sort(keys_.begin(), keys_.end());
+  frontier_.clear();  // (length, freq)
+  for (const uint64_t k : keys_) {
+    const auto length = static_cast<uint32_t>(k >> 32);
+    const uint32_t freq = std::numeric_limits<uint32_t>::max() - static_cast<uint32_t>(k);
+    if (frontier_.empty() || freq > frontier_.back().second) frontier_.emplace_back(length, freq);
+  }
+  const auto& frontier = frontier_;
   const auto corner = [&](size_t from, size_t to) {  // [from, to)
     return ImpactCorner{frontier[to - 1].second, frontier[from].first};
   };

@@ -51,10 +51,13 @@ class ImpactBuilder {
   bool empty() const { return pairs_.empty(); }
   // Reduces the pairs added since Reset() to two corners, split so that the
   // larger corner score under reference BM25 parameters is smallest.
-  Impact Build(double average_length) const;
+  Impact Build(double average_length);
 
  private:
   std::vector<std::pair<uint32_t, uint32_t>> pairs_;
+  // Build()'s scratch, kept to spare two allocations per block.
+  std::vector<uint64_t> keys_;
+  std::vector<std::pair<uint32_t, uint32_t>> frontier_;
 };
 
 void EncodeImpact(const Impact& impact, uint8_t out[kImpactBytes]);

@@ -178,6 +178,51 @@ TEST(Impact, CodesRoundTheSafeWay) {
   }
 }
 
+// Build() reduces pairs of one small frequency to the shortest before it
+// sorts: the corners must be those of the exact Pareto frontier.
+TEST(Impact, BuildDependsOnlyOnTheParetoFrontier) {
+  std::mt19937_64 rng(testing::TestSeed() + 11);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<std::pair<uint32_t, uint32_t>> pairs(1 + rng() % 128);
+    const uint32_t max_freq = trial % 3 == 0 ? 4 : trial % 3 == 1 ? 40 : 1000;
+    for (auto& [f, l] : pairs) {
+      f = static_cast<uint32_t>(1 + rng() % max_freq);
+      l = static_cast<uint32_t>(1 + rng() % 3000);
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> frontier;  // brute force
+    for (const auto& p : pairs) {
+      bool dominated = false;
+      for (const auto& q : pairs) {
+        dominated |= q.first >= p.first && q.second <= p.second && q != p;
+      }
+      if (!dominated && std::find(frontier.begin(), frontier.end(), p) == frontier.end()) frontier.push_back(p);
+    }
+    std::shuffle(frontier.begin(), frontier.end(), rng);
+    ImpactBuilder all, reduced;
+    for (const auto& [f, l] : pairs) all.Add(f, l);
+    for (const auto& [f, l] : frontier) reduced.Add(f, l);
+    const Impact a = all.Build(500), b = reduced.Build(500);
+    ASSERT_EQ(a.a.freq, b.a.freq) << "trial " << trial;
+    ASSERT_EQ(a.a.length, b.a.length) << "trial " << trial;
+    ASSERT_EQ(a.b.freq, b.b.freq) << "trial " << trial;
+    ASSERT_EQ(a.b.length, b.b.length) << "trial " << trial;
+    uint32_t most = 0, shortest = UINT32_MAX;
+    for (const auto& [f, l] : pairs) {
+      most = std::max(most, f);
+      shortest = std::min(shortest, l);
+      ASSERT_TRUE((f <= a.a.freq && l >= a.a.length) || (f <= a.b.freq && l >= a.b.length)) << "trial " << trial;
+    }
+    EXPECT_EQ(a.a.length, shortest);
+    EXPECT_EQ(a.b.freq, most);
+    // The builder is reused block after block.
+    all.Reset();
+    all.Add(7, 70);
+    const Impact one = all.Build(500);
+    EXPECT_EQ(one.a.freq, 7u);
+    EXPECT_EQ(one.b.length, 70u);
+  }
+}
+
 TEST_F(PostingsFormatTest, CorruptBlocksAreReportedNotCrashed) {
   std::mt19937_64 rng(testing::TestSeed() + 3);
   const uint32_t max_doc = 3000;
