@@ -217,6 +217,7 @@ float PhraseScorer::ExactFreq() {
   // A document usually fails on the first pair, and then the positions of
   // the remaining terms are never decoded (their cursors skip them later).
   const size_t n = cursors_.size();
+  if (n == 2) return ExactFreq2();
   order_.resize(n);
   for (size_t i = 0; i < n; ++i) order_[i] = {cursors_[i].freq(), static_cast<uint32_t>(i)};
   std::sort(order_.begin(), order_.end());
@@ -242,6 +243,41 @@ float PhraseScorer::ExactFreq() {
     starts_.resize(kept);
   }
   return static_cast<float>(starts_.size());
+}
+
+// Two terms (most phrases): one merge of their positions, nothing sorted or
+// kept. A start counts when the first term is at it and the second at its
+// own offset from it.
+float PhraseScorer::ExactFreq2() {
+  index::PostingsCursor& a = cursors_[0];
+  index::PostingsCursor& b = cursors_[1];
+  const uint32_t fa = a.freq(), fb = b.freq();
+  // The rarer term's positions first: when it has none that could start
+  // the phrase, the other term's are never decoded.
+  const uint32_t* pa;
+  const uint32_t* pb;
+  if (fa <= fb) {
+    pa = a.Positions();
+    if (pa[fa - 1] < offsets_[0]) return 0;
+    pb = b.Positions();
+  } else {
+    pb = b.Positions();
+    if (pb[fb - 1] < offsets_[1]) return 0;
+    pa = a.Positions();
+  }
+  // Phrase starts: pa[i] - offsets_[0] == pb[j] - offsets_[1], both >= 0.
+  const int64_t shift = int64_t{offsets_[1]} - int64_t{offsets_[0]};
+  uint32_t i = 0, j = 0, matches = 0;
+  while (i < fa && pa[i] < offsets_[0]) ++i;
+  while (j < fb && pb[j] < offsets_[1]) ++j;
+  while (i < fa && j < fb) {
+    const int64_t want = int64_t{pa[i]} + shift;
+    const int64_t have = pb[j];
+    matches += want == have;
+    i += want <= have;
+    j += have <= want;
+  }
+  return static_cast<float>(matches);
 }
 
 float PhraseScorer::SloppyFreq() {

@@ -310,6 +310,7 @@ class PhraseScorer final : public Scorer {
  private:
   uint32_t Align(uint32_t doc);
   float ExactFreq();
+  float ExactFreq2();
   float SloppyFreq();
 
   std::vector<index::PostingsCursor> cursors_;

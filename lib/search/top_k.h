@@ -73,7 +73,12 @@ class TopK {
 
   bool full() const { return best_.full(); }
   float threshold() const { return full() ? best_.worst().score : -std::numeric_limits<float>::infinity(); }
-  void Offer(float score, uint32_t segment, uint32_t doc) { best_.Offer({score, segment, doc}); }
+  // Most offers of a long run fall below the threshold: that test is kept
+  // inline, ahead of the heap's (ties still go through, to compare ids).
+  void Offer(float score, uint32_t segment, uint32_t doc) {
+    if (full() && score < best_.worst().score) return;
+    best_.Offer({score, segment, doc});
+  }
   std::vector<Entry> Sorted() const { return best_.Sorted(); }
 
  private:
