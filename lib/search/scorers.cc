@@ -252,30 +252,28 @@ float PhraseScorer::ExactFreq2() {
   index::PostingsCursor& a = cursors_[0];
   index::PostingsCursor& b = cursors_[1];
   const uint32_t fa = a.freq(), fb = b.freq();
-  // The rarer term's positions first: when it has none that could start
-  // the phrase, the other term's are never decoded.
-  const uint32_t* pa;
-  const uint32_t* pb;
-  if (fa <= fb) {
-    pa = a.Positions();
-    if (pa[fa - 1] < offsets_[0]) return 0;
-    pb = b.Positions();
-  } else {
-    pb = b.Positions();
-    if (pb[fb - 1] < offsets_[1]) return 0;
-    pa = a.Positions();
-  }
-  // Phrase starts: pa[i] - offsets_[0] == pb[j] - offsets_[1], both >= 0.
-  const int64_t shift = int64_t{offsets_[1]} - int64_t{offsets_[0]};
-  uint32_t i = 0, j = 0, matches = 0;
-  while (i < fa && pa[i] < offsets_[0]) ++i;
-  while (j < fb && pb[j] < offsets_[1]) ++j;
-  while (i < fa && j < fb) {
-    const int64_t want = int64_t{pa[i]} + shift;
-    const int64_t have = pb[j];
-    matches += want == have;
-    i += want <= have;
-    j += have <= want;
+  // The rarer term's positions first: when none of them could start the
+  // phrase, the other term's are never decoded.
+  const bool a_rarer = fa <= fb;
+  index::PostingsCursor& rare = a_rarer ? a : b;
+  index::PostingsCursor& other = a_rarer ? b : a;
+  const uint32_t n_rare = a_rarer ? fa : fb;
+  const uint32_t rare_offset = offsets_[a_rarer ? 0 : 1], other_offset = offsets_[a_rarer ? 1 : 0];
+  const uint32_t* r = rare.Positions();
+  if (r[n_rare - 1] < rare_offset) return 0;
+  const uint32_t n_other = a_rarer ? fb : fa;
+  const uint32_t* o = other.Positions();
+  // For each start the rarer term allows, the other term at its offset
+  // from it: a forward scan over the other's positions (usually the longer
+  // list, whose runs between wanted positions are predictable).
+  uint32_t matches = 0;
+  uint32_t j = 0;
+  for (uint32_t i = 0; i < n_rare; ++i) {
+    if (r[i] < rare_offset) continue;
+    const uint64_t want = uint64_t{r[i]} - rare_offset + other_offset;
+    while (j < n_other && o[j] < want) ++j;
+    if (j == n_other) break;
+    matches += o[j] == want;
   }
   return static_cast<float>(matches);
 }
