@@ -405,10 +405,10 @@ void PostingsCursor::DecodeCurrentPositions() {
     const uint32_t d = positions_decoded_;
     const auto span = static_cast<uint32_t>(spans_->Get(docs_[d]));
     first_bits += FirstPositionBits(span);
-    if (freqs_[d] > 1) {
-      ones += freqs_[d] - 1;
-      low_bits += uint64_t{freqs_[d] - 1} * RiceParameter(span, freqs_[d]);
-    }
+    // No branch on the frequency: one or more is a coin toss per doc.
+    const uint32_t gaps = freqs_[d] - 1;
+    ones += gaps;
+    low_bits += uint64_t{gaps} * RiceParameter(span, freqs_[d]);
   }
   firsts.Skip(first_bits);
   low.Skip(low_bits);

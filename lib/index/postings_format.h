@@ -79,21 +79,24 @@ enum class IndexOptions : uint8_t {
 inline bool HasFreqs(IndexOptions o) { return o != IndexOptions::kDocs; }
 inline bool HasPositions(IndexOptions o) { return o == IndexOptions::kPositions; }
 
-// Bits of a doc's first position: enough for any value below its span S.
+// Bits of a doc's first position: enough for any value below its span S
+// (0 for S <= 1).
 inline uint32_t FirstPositionBits(uint32_t span) {
-  return span <= 1 ? 0 : static_cast<uint32_t>(std::bit_width(span - 1));
+  return static_cast<uint32_t>(std::bit_width(span - (span > 0 ? 1u : 0u)));
 }
 
 // The Rice parameter for the gaps of a doc's positions: log2 of 0.69 times
 // S / f, the mean gap of f positions spread over S (0.69 x mean is the
 // optimum for geometric gaps); the largest k with f * 100 * 2^k <= S * 69,
-// 0 below 2, in integers so that writer and reader agree on every platform.
+// or 0 when there is none, in integers so that writer and reader agree on
+// every platform. Without branches: a phrase query computes it for every
+// document its cursors pass over.
 inline uint32_t RiceParameter(uint32_t span, uint32_t freq) {
   const uint64_t a = static_cast<uint64_t>(span) * 69;
   const uint64_t b = static_cast<uint64_t>(freq) * 100;
-  if (a < 2 * b) return 0;
-  int k = std::bit_width(a) - std::bit_width(b);
-  if ((b << k) > a) --k;
+  // b << k stays below 2^bit_width(a) <= 2^39: no overflow.
+  int k = std::max(static_cast<int>(std::bit_width(a)) - static_cast<int>(std::bit_width(b)), 0);
+  k -= static_cast<int>((b << k) > a) & static_cast<int>(k > 0);
   return static_cast<uint32_t>(k);
 }
 

@@ -166,6 +166,30 @@ TEST_F(PostingsFormatTest, ShallowAdvanceAndImpactsBoundEveryScore) {
   }
 }
 
+// The position codes' widths, against their definitions: the writer and
+// every reader must agree on them bit for bit.
+TEST(PositionCodes, WidthsMatchTheirDefinitions) {
+  std::mt19937_64 rng(testing::TestSeed() + 17);
+  const auto check = [](uint32_t span, uint32_t freq) {
+    uint32_t bits = 0;
+    while (span > 1 && (uint64_t{1} << bits) < span) ++bits;  // values 0 .. span-1
+    ASSERT_EQ(FirstPositionBits(span), bits) << "span " << span;
+    uint32_t k = 0;  // largest k with freq * 100 * 2^k <= span * 69, else 0
+    while (uint64_t{freq} * 100 * (uint64_t{1} << (k + 1)) <= uint64_t{span} * 69) ++k;
+    ASSERT_EQ(RiceParameter(span, freq), k) << "span " << span << " freq " << freq;
+  };
+  for (uint32_t span = 0; span < 3000; ++span) {
+    for (uint32_t freq = 1; freq <= std::max<uint32_t>(span, 1) && freq < 64; ++freq) check(span, freq);
+  }
+  for (int i = 0; i < 100000; ++i) {
+    const auto span = static_cast<uint32_t>(rng() >> (32 + rng() % 32));
+    const auto freq = static_cast<uint32_t>(1 + (rng() >> (32 + rng() % 32)));
+    check(span, freq);
+  }
+  check(0xFFFFFFFFu, 1);
+  check(0xFFFFFFFFu, 0xFFFFFFFFu);
+}
+
 TEST(Impact, CodesRoundTheSafeWay) {
   for (uint32_t v = 0; v < 5'000'000; v += 1 + v / 64) {
     EXPECT_GE(DecodeFrequency(EncodeFrequency(v)), v);
