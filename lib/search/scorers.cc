@@ -272,9 +272,9 @@ float PhraseScorer::ExactFreq() {
   return static_cast<float>(starts_.size());
 }
 
-// Two terms (most phrases): one merge of their positions, nothing sorted or
-// kept. A start counts when the first term is at it and the second at its
-// own offset from it.
+// Two terms (most phrases): nothing sorted, no list of starts kept. A start
+// counts when the first term is at it and the second at its own offset
+// from it.
 float PhraseScorer::ExactFreq2() {
   index::PostingsCursor& a = cursors_[0];
   index::PostingsCursor& b = cursors_[1];
