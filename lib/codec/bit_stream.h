@@ -1,7 +1,7 @@
-// Bit streams with the two codes Loupe's positions use:
+// Bit streams with the codes Loupe's positions use:
 //
-//  * truncated binary: a value known to lie in [0, n) in floor(log2 n) or
-//    ceil(log2 n) bits — the optimal code for a uniform value;
+//  * plain k-bit values (a first position, in the width of its document's
+//    span);
 //  * unary (that many 0 bits, then a 1) and plain k-bit values: the two
 //    halves of a Golomb-Rice code with parameter k, value >> k and the low k
 //    bits, near-optimal for geometric values (Golomb, 1966; Rice, 1979);
@@ -39,22 +39,6 @@ class BitWriter {
       zeros -= 32;
     }
     Write(uint64_t{1} << zeros, zeros + 1);
-  }
-
-  // `value` < `n`.
-  void WriteTruncatedBinary(uint32_t value, uint32_t n) {
-    if (n <= 1) return;
-    const uint32_t bits = static_cast<uint32_t>(std::bit_width(n - 1));  // ceil(log2 n), up to 32
-    const uint64_t short_codes = (uint64_t{1} << bits) - n;              // values written with bits - 1
-    if (value < short_codes) {
-      Write(value, bits - 1);
-    } else {
-      // value + short_codes, written so that its top bits distinguish it
-      // from every short code (the reader reads bits - 1, then one more).
-      const uint64_t code = value + short_codes;
-      Write(code >> 1, bits - 1);
-      Write(code & 1, 1);
-    }
   }
 
   // Pads the last byte with zero bits.
@@ -144,15 +128,6 @@ class BitReader {
       out += m;
       n -= m;
     }
-  }
-
-  uint32_t ReadTruncatedBinary(uint32_t n) {
-    if (n <= 1) return 0;
-    const uint32_t bits = static_cast<uint32_t>(std::bit_width(n - 1));
-    const uint64_t short_codes = (uint64_t{1} << bits) - n;
-    const uint64_t v = Read(bits - 1);
-    if (v < short_codes) return static_cast<uint32_t>(v);
-    return static_cast<uint32_t>(((v << 1) | Read(1)) - short_codes);
   }
 
   // Moves past the next `count` one bits (the ends of `count` unary codes)

@@ -12,8 +12,9 @@ namespace loupe::index {
 // carries it in its header; a reader refuses files of a newer version, and
 // of versions older than kMinFormatVersion.
 //   1  first format
-//   2  positions coded with truncated binary and Rice codes against each
-//      document's position span, stored in .lens
+//   2  positions coded against each document's position span, stored in
+//      .lens: first positions in a width from the span, gaps in Rice codes
+//      with a parameter from the span and the frequency
 //   3  stored documents (.docs) in runs, each with its own field names and
 //      dictionary, so merges can copy compressed blocks; version 2 files
 //      (one run) are still read

@@ -11,37 +11,6 @@ namespace {
 // Streams are read with 8 readable bytes past their end (Loupe's footer).
 std::string Padded(std::string s) { return s + std::string(8, '\0'); }
 
-TEST(BitStream, TruncatedBinaryRoundTripsEveryValueOfSmallRanges) {
-  for (uint32_t n = 1; n <= 300; ++n) {
-    std::string out;
-    BitWriter w(&out);
-    for (uint32_t v = 0; v < n; ++v) w.WriteTruncatedBinary(v, n);
-    w.Flush();
-    const std::string bytes = Padded(out);
-    BitReader r(reinterpret_cast<const uint8_t*>(bytes.data()), reinterpret_cast<const uint8_t*>(bytes.data()) + out.size());
-    for (uint32_t v = 0; v < n; ++v) ASSERT_EQ(r.ReadTruncatedBinary(n), v) << "n " << n;
-    EXPECT_FALSE(r.error());
-    // Optimal: floor(log2 n) or ceil(log2 n) bits per value.
-    if (n > 1) {
-      EXPECT_LE(r.bit_position(), uint64_t{n} * std::bit_width(n - 1));
-    }
-  }
-}
-
-TEST(BitStream, TruncatedBinaryAtTheTopOfThe32BitRange) {
-  const uint32_t ranges[] = {0x7FFFFFFFu, 0x80000000u, 0x80000001u, 0xFFFFFFFFu};
-  for (uint32_t n : ranges) {
-    std::string out;
-    BitWriter w(&out);
-    const uint32_t values[] = {0, 1, n / 2, n - 2, n - 1};
-    for (uint32_t v : values) w.WriteTruncatedBinary(v, n);
-    w.Flush();
-    const std::string bytes = Padded(out);
-    BitReader r(reinterpret_cast<const uint8_t*>(bytes.data()), reinterpret_cast<const uint8_t*>(bytes.data()) + out.size());
-    for (uint32_t v : values) ASSERT_EQ(r.ReadTruncatedBinary(n), v) << n;
-  }
-}
-
 TEST(BitStream, UnaryAndPlainBitsInSeparateStreamsRoundTrip) {
   std::mt19937_64 rng(20261128);
   std::string unary_bytes, low_bytes;
