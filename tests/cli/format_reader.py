@@ -2,8 +2,8 @@
 """An independent reader of a Loupe index, written from docs/FORMAT.md alone.
 
 Decodes every posting and position of every text field of a one-segment
-index whose terms are in fewer than 128 documents (no PFOR blocks: the
-bundled corpus), checks them against the field lengths and spans, checks
+index (PFOR blocks and skip tables included), checks them against the field
+lengths and spans, checks
 that the positions groups tile .pos exactly, and prints the worked example
 of FORMAT.md section 7 (term `china` in `loupe-news-002`) for the caller to
 compare. Exits 1 with a message on any disagreement.
@@ -46,6 +46,24 @@ def packed(b, p, n, w):  # section 3.2: values, then the offset after the paddin
         word = int.from_bytes(b[p + bit // 8:p + bit // 8 + 8].ljust(8, b"\0"), "little")
         vals.append((word >> (bit % 8)) & ((1 << w) - 1))
     return vals, p + (n * w + 7) // 8 + 8
+
+
+def pfor(b, p):  # section 3.3: 128 values, and the offset after the block
+    token = b[p]
+    w, e = (32, 0) if token == 0xFF else (token & 31, token >> 5)
+    values = []
+    for i in range(128):
+        lane, row = i % 4, i // 4
+        v = 0
+        for j in range(w):
+            bit = row * w + j
+            word = struct.unpack_from("<I", b, p + 1 + 16 * (bit // 32) + 4 * lane)[0]
+            v |= ((word >> (bit % 32)) & 1) << j
+        values.append(v)
+    for j in range(e):
+        index, high = b[p + 1 + 16 * w + 2 * j], b[p + 2 + 16 * w + 2 * j]
+        values[index] |= high << w
+    return values, p + 1 + 16 * w + 2 * e
 
 
 def first_position_bits(span):  # section 4.6
@@ -163,22 +181,46 @@ def main(index_dir):
         if seen != term_count:
             fail("field %d: %d terms in blocks, %d in the index" % (number, seen, term_count))
 
-    def postings(e):  # 4.5, a single block without skip table (doc_freq < 128)
+    def postings(e, options):  # 4.5: [(docs, freqs, positions offset)] per block
         if e["df"] == 1:
-            return [e["doc"]], [e["freq"]]
-        if e["df"] >= 128:
-            fail("term in 128 documents or more: PFOR not implemented by this reader")
-        p = e["postings_offset"] + 4  # the term's impact
-        docs, freqs, last = [], [], -1
-        for _ in range(e["df"]):
-            v, p = varint(pb, p)
-            last += (v >> 1) + 1
-            f = 1
-            if not v & 1:
-                f, p = varint(pb, p)
-            docs.append(last)
-            freqs.append(f)
-        return docs, freqs
+            return [([e["doc"]], [e["freq"]], e.get("positions_offset"))]
+        at = e["postings_offset"]
+        nb = (e["df"] + 127) // 128
+        skip = []
+        if nb == 1:
+            starts = [(at + 4, e.get("positions_offset"))]
+        else:
+            skip = [struct.unpack_from("<III", pb, at + 4 + 16 * i) for i in range(nb)]
+            if options == 2 and skip[0][2] != e["positions_offset"]:
+                fail("first skip entry's positions offset is not the dictionary's")
+            starts = [(entry[1], entry[2] if options == 2 else None) for entry in skip]
+        blocks, last = [], -1
+        for bi, (p, pos_at) in enumerate(starts):
+            n = 128 if bi < nb - 1 else e["df"] - 128 * (nb - 1)
+            docs, freqs = [], []
+            if n == 128:
+                gaps, p = pfor(pb, p)
+                extra, p = pfor(pb, p) if options >= 1 else ([0] * 128, p)
+                for g, x in zip(gaps, extra):
+                    last += g + 1
+                    docs.append(last)
+                    freqs.append(x + 1)
+            else:
+                for _ in range(n):
+                    v, p = varint(pb, p)
+                    f = 1
+                    if options == 0:
+                        last += v + 1
+                    else:
+                        last += (v >> 1) + 1
+                        if not v & 1:
+                            f, p = varint(pb, p)
+                    docs.append(last)
+                    freqs.append(f)
+            if skip and skip[bi][0] != docs[-1]:
+                fail("skip entry %d: last doc %d, the block's %d" % (bi, skip[bi][0], docs[-1]))
+            blocks.append((docs, freqs, pos_at))
+        return blocks
 
     def group(offset, docs, freqs, span):  # 4.6: positions of each doc, and the group's end
         p = offset
@@ -209,12 +251,16 @@ def main(index_dir):
         freq_sum = [0] * max_doc
         last_position = [-1] * max_doc
         for e in entries(number):
-            docs, freqs = postings(e)
-            if "positions_offset" in e:
-                positions, end = group(e["positions_offset"], docs, freqs, spans[number])
-                group_bytes += end - e["positions_offset"]
-            else:
-                positions = [[e["position"]]]
+            docs, freqs, positions = [], [], []
+            for block_docs, block_freqs, pos_at in postings(e, options):
+                if pos_at is not None:
+                    block_positions, end = group(pos_at, block_docs, block_freqs, spans[number])
+                    group_bytes += end - pos_at
+                else:
+                    block_positions = [[e["position"]]]
+                docs += block_docs
+                freqs += block_freqs
+                positions += block_positions
             for d, f, pos in zip(docs, freqs, positions):
                 if len(pos) != f or any(b <= a for a, b in zip(pos, pos[1:])) or pos[-1] >= spans[number][d]:
                     fail("field %d term %r doc %d: positions %s, span %d" % (number, e["term"], d, pos, spans[number][d]))
@@ -230,7 +276,7 @@ def main(index_dir):
                 fail("field %d doc %d: last position %d, span %d" % (number, d, last_position[d], spans[number][d]))
     if group_bytes != qe - qs:
         fail(".pos body is %d bytes, its groups %d" % (qe - qs, group_bytes))
-    ids = {e["term"]: e["doc"] for e in entries(0)}
+    ids = {e["term"]: e.get("doc") for e in entries(0)}
     print(json.dumps({"doc_of_loupe_news_002": ids.get(b"loupe-news-002"), "china": example}))
 
 
