@@ -83,11 +83,10 @@ Impact ImpactBuilder::Build(double average_length) {
     const uint32_t freq = std::numeric_limits<uint32_t>::max() - static_cast<uint32_t>(k);
     if (frontier_.empty() || freq > frontier_.back().second) frontier_.emplace_back(length, freq);
   }
-  const auto& frontier = frontier_;
   const auto corner = [&](size_t from, size_t to) {  // [from, to)
-    return ImpactCorner{frontier[to - 1].second, frontier[from].first};
+    return ImpactCorner{frontier_[to - 1].second, frontier_[from].first};
   };
-  if (frontier.size() == 1) return {corner(0, 1), corner(0, 1)};
+  if (frontier_.size() == 1) return {corner(0, 1), corner(0, 1)};
   // Reference parameters for choosing the split only; the bound is safe for all.
   const double k1 = 1.2, b = 0.75, avg = std::max(average_length, 1.0);
   const auto score = [&](const ImpactCorner& c) {
@@ -96,14 +95,14 @@ Impact ImpactBuilder::Build(double average_length) {
   };
   size_t best = 1;
   double best_score = std::numeric_limits<double>::max();
-  for (size_t split = 1; split < frontier.size(); ++split) {
-    const double s = std::max(score(corner(0, split)), score(corner(split, frontier.size())));
+  for (size_t split = 1; split < frontier_.size(); ++split) {
+    const double s = std::max(score(corner(0, split)), score(corner(split, frontier_.size())));
     if (s < best_score) {
       best_score = s;
       best = split;
     }
   }
-  return {corner(0, best), corner(best, frontier.size())};
+  return {corner(0, best), corner(best, frontier_.size())};
 }
 
 void EncodeImpact(const Impact& impact, uint8_t out[kImpactBytes]) {
