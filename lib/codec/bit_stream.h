@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -142,14 +143,33 @@ class BitReader {
         if (bit_ > end_bits_) return;  // runs off the end: error() says so
         continue;
       }
-      uint64_t w = window;
-      for (; count > 1; --count) w &= w - 1;  // clear the ones before the last one needed
-      bit_ += static_cast<uint64_t>(std::countr_zero(w)) + 1;
+      bit_ += SelectOne(window, count) + 1;
       return;
     }
   }
 
   void Skip(uint64_t bits) { bit_ += bits; }
+
+  // The index of the rank-th one bit of x (1 <= rank <= popcount(x)):
+  // broadword select (Vigna, "Broadword implementation of rank/select
+  // queries", 2008): byte counts, their prefix sums in one multiply, the
+  // byte by a parallel compare, then the bits of that byte. No loop over
+  // the ones, no branch on the data.
+  static uint64_t SelectOne(uint64_t x, uint64_t rank) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHighs = 0x8080808080808080ULL;
+    uint64_t bytes = x - ((x >> 1) & 0x5555555555555555ULL);
+    bytes = (bytes & 0x3333333333333333ULL) + ((bytes >> 2) & 0x3333333333333333ULL);
+    bytes = (bytes + (bytes >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    const uint64_t prefix = bytes * kOnes;  // byte i: ones in bytes 0..i (<= 64)
+    // Bytes whose prefix is below rank keep their high bit; they are the
+    // bytes before the one holding the rank-th one.
+    const uint64_t below = (((rank - 1) * kOnes | kHighs) - prefix) & kHighs;
+    const uint64_t byte = ((below >> 7) * kOnes) >> 56;
+    const uint64_t before = ((prefix << 8) >> (8 * byte)) & 0xFF;
+    const uint64_t in_byte = (x >> (8 * byte)) & 0xFF;
+    return 8 * byte + kSelectInByte[in_byte * 8 + (rank - before - 1)];
+  }
 
   // True if the reads went past the end of the stream.
   bool error() const { return bit_ > end_bits_; }
@@ -157,6 +177,18 @@ class BitReader {
   void set_bit_position(uint64_t bit) { bit_ = bit; }
 
  private:
+  // kSelectInByte[b * 8 + r]: the index of the (r+1)-th one bit of byte b.
+  static constexpr auto kSelectInByte = [] {
+    std::array<uint8_t, 256 * 8> table{};
+    for (uint32_t b = 0; b < 256; ++b) {
+      uint32_t r = 0;
+      for (uint32_t i = 0; i < 8; ++i) {
+        if (b >> i & 1) table[b * 8 + r++] = static_cast<uint8_t>(i);
+      }
+    }
+    return table;
+  }();
+
   // Without a POPCNT instruction in the target, std::popcount becomes a call
   // into libgcc; this inline SWAR count is several times faster than that.
   static uint64_t PopCount(uint64_t x) {
@@ -171,6 +203,7 @@ class BitReader {
   }
 
   static constexpr uint64_t kWindowMask = (uint64_t{1} << 56) - 1;
+
 
   uint64_t Peek() const {
     // Past the end (a damaged stream), keep reading the last readable word:

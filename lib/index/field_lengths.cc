@@ -48,8 +48,11 @@ FieldLengthsReader::FieldLengthsReader(const store::CheckedFile* file, uint32_t 
     Entry e{};
     if (!codec::GetVarint32(p, end, &e.number)) file->Corrupt("malformed field lengths");
     array(&e.lengths);
-    array(&e.spans);
-    fields_.push_back(e);
+    codec::PackedReader spans;
+    array(&spans);
+    e.spans.resize(max_doc);
+    for (uint32_t d = 0; d < max_doc; ++d) e.spans[d] = static_cast<uint32_t>(spans.Get(d));
+    fields_.push_back(std::move(e));
   }
 }
 
@@ -60,9 +63,9 @@ const codec::PackedReader* FieldLengthsReader::Field(uint32_t field_number) cons
   return nullptr;
 }
 
-const codec::PackedReader* FieldLengthsReader::Spans(uint32_t field_number) const {
+const uint32_t* FieldLengthsReader::Spans(uint32_t field_number) const {
   for (const Entry& e : fields_) {
-    if (e.number == field_number) return &e.spans;
+    if (e.number == field_number) return e.spans.data();
   }
   return nullptr;
 }

@@ -252,12 +252,12 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
         }
       }
       if (sum != stats.sum_length) fail("field " + stats.name + ": total length differs from the segment info");
-      const codec::PackedReader* spans = seg.Spans(stats.number);
+      const uint32_t* spans = seg.Spans(stats.number);
       if (spans == nullptr) fail("field " + stats.name + " has no position spans");
       for (uint32_t d = 0; d < max_doc; ++d) {
-        if (spans->Get(d) != last_position[d]) {
+        if (spans[d] != last_position[d]) {
           fail("field " + stats.name + ", doc " + std::to_string(d) + ": position span " +
-               std::to_string(spans->Get(d)) + " but the last position is " + std::to_string(last_position[d]));
+               std::to_string(spans[d]) + " but the last position is " + std::to_string(last_position[d]));
         }
       }
     }

@@ -203,7 +203,7 @@ TermInfo PostingsWriter::AddTerm(const uint32_t* docs, const uint32_t* freqs, co
 void PostingsCursor::Corrupt(const std::string& what) const { post_->Corrupt(what); }
 
 void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedFile* pos,
-                           const codec::PackedReader* spans, IndexOptions options, const TermInfo& info,
+                           const uint32_t* spans, IndexOptions options, const TermInfo& info,
                            uint32_t max_doc) {
   post_ = post;
   pos_ = pos;
@@ -212,6 +212,7 @@ void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedF
   max_doc_ = max_doc;
   doc_freq_ = info.doc_freq;
   freqs_ready_ = false;
+  prefetch_positions_ = false;
   positions_decoded_ = 0;
   positions_index_ = kNoMoreDocs;
   shallow_block_ = 0;
@@ -278,6 +279,7 @@ void PostingsCursor::LoadBlock(uint32_t block) {
   } else {
     positions_at_ = first_positions_;
   }
+  if (prefetch_positions_) PrefetchGroup();
   const bool with_freqs = HasFreqs(options_);
   if (block_len_ == kPostingsBlock) {
     const size_t used = codec::DecodeBlock(p, static_cast<size_t>(file_end - p), docs_);
@@ -370,6 +372,21 @@ uint32_t PostingsCursor::freq() {
   return freqs_[index_];
 }
 
+void PostingsCursor::PrefetchPositions() {
+  if (pos_ == nullptr) return;
+  prefetch_positions_ = true;
+  if (num_blocks_ > 0) PrefetchGroup();
+}
+
+void PostingsCursor::PrefetchGroup() const {
+  // The group's header and the start of its streams; a hint only (an
+  // offset past the end is caught when the group is opened).
+  if (positions_at_ >= pos_->body_end()) return;
+  const char* group = pos_->data().data() + positions_at_;
+  __builtin_prefetch(group);
+  __builtin_prefetch(group + 64);
+}
+
 void PostingsCursor::OpenPositionsGroup() {
   if (pos_ == nullptr || spans_ == nullptr) Corrupt("positions requested for a field without positions");
   if (positions_at_ < store::kHeaderSize || positions_at_ >= pos_->body_end()) {
@@ -403,7 +420,7 @@ void PostingsCursor::DecodeCurrentPositions() {
   uint64_t ones = 0, first_bits = 0, low_bits = 0;
   for (; positions_decoded_ < index_; ++positions_decoded_) {
     const uint32_t d = positions_decoded_;
-    const auto span = static_cast<uint32_t>(spans_->Get(docs_[d]));
+    const auto span = spans_[docs_[d]];
     first_bits += FirstPositionBits(span);
     // No branch on the frequency: one or more is a coin toss per doc.
     const uint32_t gaps = freqs_[d] - 1;
@@ -414,7 +431,7 @@ void PostingsCursor::DecodeCurrentPositions() {
   low.Skip(low_bits);
   unary.SkipOnes(ones);
   // The current doc.
-  const auto span = static_cast<uint32_t>(spans_->Get(docs_[index_]));
+  const auto span = spans_[docs_[index_]];
   const uint32_t freq = freqs_[index_];
   if (positions_.size() < freq) positions_.resize(std::max<size_t>(freq, 2 * positions_.size()));
   if (gap_lows_.size() < freq) gap_lows_.resize(positions_.size());

@@ -178,7 +178,7 @@ class PostingsCursor {
   PostingsCursor() = default;
   // `post`, `pos` and `spans` must outlive the cursor; `pos` and `spans`
   // may be null for a field without positions.
-  void Reset(const store::CheckedFile* post, const store::CheckedFile* pos, const codec::PackedReader* spans,
+  void Reset(const store::CheckedFile* post, const store::CheckedFile* pos, const uint32_t* spans,
              IndexOptions options, const TermInfo& info, uint32_t max_doc);
 
   uint32_t doc() const { return doc_; }
@@ -196,6 +196,11 @@ class PostingsCursor {
   uint32_t freq();
   // Positions of the current doc (freq() of them), valid until the cursor moves.
   const uint32_t* Positions();
+  // Tells the cursor that Positions() will be asked for in most blocks it
+  // loads (phrase queries): it then starts fetching a block's positions from
+  // memory when it loads the block, so the fetch overlaps the conjunction's
+  // work instead of stalling the first Positions() call. Until Reset().
+  void PrefetchPositions();
 
   // Block-max support. The block that would contain `target` (without
   // decoding it): its last doc and impact. Returns kNoMoreDocs as last doc
@@ -211,6 +216,8 @@ class PostingsCursor {
   uint32_t AdvanceBlocks(uint32_t target);
   // The index of the first doc >= target in the loaded block, from index_
   // (the block's last doc is >= target): a short scan, then a binary search.
+  // (A binary search without branches from index_ measured 10% slower on
+  // phrase queries: most targets are a few docs ahead.)
   uint32_t SearchBlock(uint32_t target) const {
     uint32_t i = index_;
     for (const uint32_t stop = std::min(i + 8, block_len_); i < stop; ++i) {
@@ -232,12 +239,13 @@ class PostingsCursor {
   // of index_ (positions are asked for in doc order).
   void DecodeCurrentPositions();
   void OpenPositionsGroup();
+  void PrefetchGroup() const;
   uint32_t BlockLastDoc(uint32_t block) const;
   [[noreturn]] void Corrupt(const std::string& what) const;
 
   const store::CheckedFile* post_ = nullptr;
   const store::CheckedFile* pos_ = nullptr;
-  const codec::PackedReader* spans_ = nullptr;
+  const uint32_t* spans_ = nullptr;  // max_doc_ of them
   IndexOptions options_ = IndexOptions::kDocs;
   uint32_t max_doc_ = 0;
   uint32_t doc_freq_ = 0;
@@ -255,6 +263,7 @@ class PostingsCursor {
   uint32_t doc_ = kNoMoreDocs;
   const uint8_t* freqs_at_ = nullptr;  // undecoded frequencies of the block
   bool freqs_ready_ = false;
+  bool prefetch_positions_ = false;
   uint64_t positions_at_ = 0;          // offset of the block's positions in .pos
   uint32_t positions_decoded_ = 0;     // docs of the block passed (decoded or skipped)
   // Where the next doc's bits are in the group's three streams.

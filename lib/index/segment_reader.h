@@ -53,7 +53,7 @@ class SegmentReader {
 
   // Field lengths (null for a field the segment does not have).
   const codec::PackedReader* Lengths(uint32_t field_number) const { return lengths_->Field(field_number); }
-  const codec::PackedReader* Spans(uint32_t field_number) const { return lengths_->Spans(field_number); }
+  const uint32_t* Spans(uint32_t field_number) const { return lengths_->Spans(field_number); }
   std::string_view Id(uint32_t doc) const { return ids_->Id(doc); }
   // The live doc carrying `id`, if any.
   std::optional<uint32_t> FindLive(std::string_view id) const;

@@ -187,12 +187,12 @@ MergeResult MergeSegments(store::Directory& dir, const Schema& schema, const std
     spans[f].assign(max_doc, 0);
     for (size_t i = 0; i < sources.size(); ++i) {
       const codec::PackedReader* len = sources[i].reader->Lengths(number);
-      const codec::PackedReader* span = sources[i].reader->Spans(number);
+      const uint32_t* span = sources[i].reader->Spans(number);
       for (uint32_t d = 0; d < sources[i].reader->max_doc(); ++d) {
         const uint32_t mapped = maps[i][d];
         if (mapped == MergeResult::kDropped) continue;
         lengths[f][mapped] = len ? static_cast<uint32_t>(len->Get(d)) : 0;
-        spans[f][mapped] = span ? static_cast<uint32_t>(span->Get(d)) : 0;
+        spans[f][mapped] = span ? span[d] : 0;
       }
     }
   }

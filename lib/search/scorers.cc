@@ -136,6 +136,7 @@ PhraseScorer::PhraseScorer(const index::SegmentReader& segment, uint32_t field, 
   max_score_ = bm25_.weight * kBoundSlack;
   for (size_t i = 0; i < terms.size(); ++i) {
     segment.OpenPostings(field, terms[i].info, &cursors_[i]);
+    cursors_[i].PrefetchPositions();
     offsets_.push_back(terms[i].offset);
     // The phrase frequency never exceeds any of its terms' frequencies, so
     // each term's impact bounds the phrase's score.

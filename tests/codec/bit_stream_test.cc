@@ -60,6 +60,25 @@ TEST(BitStream, SkipOnesLandsWhereDecodingWould) {
   }
 }
 
+// Broadword select against the bit-by-bit definition: sparse, dense and
+// random words, every rank.
+TEST(BitStream, SelectOneFindsTheRankthOneBit) {
+  std::mt19937_64 rng(3);
+  for (int trial = 0; trial < 20000; ++trial) {
+    uint64_t x = rng();
+    if (trial % 3 == 1) x &= rng() & rng();  // sparse
+    if (trial % 3 == 2) x |= rng() | rng();  // dense
+    if (trial == 0) x = ~uint64_t{0};
+    if (x == 0) continue;
+    uint64_t rank = 0;
+    for (uint64_t bit = 0; bit < 64; ++bit) {
+      if (!(x >> bit & 1)) continue;
+      ++rank;
+      ASSERT_EQ(BitReader::SelectOne(x, rank), bit) << std::hex << x << " rank " << std::dec << rank;
+    }
+  }
+}
+
 TEST(BitStream, ReadingPastTheEndIsReportedNotCrashed) {
   std::string bytes(4, '\0');  // 32 zero bits: an unterminated unary code
   const std::string padded = Padded(bytes);

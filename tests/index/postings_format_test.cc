@@ -55,9 +55,6 @@ class PostingsFormatTest : public ::testing::Test {
         p += f;
       }
     }
-    packed_spans_.clear();
-    codec::AppendPacked(packed_spans_, span_values_.data(), max_doc, 32);
-    spans_ = codec::PackedReader(packed_spans_.data(), 32);
     store::CheckedWriter post(*dir_, "t.post", kPostingsKind, kFormatVersion, 7);
     store::CheckedWriter pos(*dir_, "t.pos", kPositionsKind, kFormatVersion, 7);
     PostingsWriter writer(&post, &pos, options, lengths_.data(), span_values_.data(), 50.0);
@@ -76,8 +73,6 @@ class PostingsFormatTest : public ::testing::Test {
   std::unique_ptr<store::Directory> dir_;
   std::vector<uint32_t> lengths_;
   std::vector<uint32_t> span_values_;
-  std::string packed_spans_;
-  codec::PackedReader spans_;
   std::vector<TermInfo> infos_;
   std::unique_ptr<store::CheckedFile> post_, pos_;
 };
@@ -93,7 +88,7 @@ TEST_F(PostingsFormatTest, EveryPostingReadsBack) {
   Write(IndexOptions::kPositions, terms, max_doc);
   PostingsCursor c;
   for (size_t t = 0; t < terms.size(); ++t) {
-    c.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
+    c.Reset(post_.get(), pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[t], max_doc);
     EXPECT_EQ(c.doc_freq(), terms[t].docs.size());
     size_t p = 0;
     for (size_t i = 0; i < terms[t].docs.size(); ++i) {
@@ -147,8 +142,8 @@ TEST_F(PostingsFormatTest, ShallowAdvanceAndImpactsBoundEveryScore) {
     for (const auto& [k1, b] : {std::pair{0.9, 0.4}, std::pair{1.2, 0.75}, std::pair{2.0, 1.0}, std::pair{0.5, 0.0}}) {
       const double avg = 37.0;
       PostingsCursor c, shallow;
-      c.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
-      shallow.Reset(post_.get(), pos_.get(), &spans_, IndexOptions::kPositions, infos_[t], max_doc);
+      c.Reset(post_.get(), pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[t], max_doc);
+      shallow.Reset(post_.get(), pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[t], max_doc);
       const auto bound_of = [&](const uint8_t* raw) {
         const Impact im = DecodeImpact(raw);
         return std::max(bm25(im.a.freq, im.a.length, k1, b, avg), bm25(im.b.freq, im.b.length, k1, b, avg));
@@ -270,7 +265,7 @@ TEST_F(PostingsFormatTest, CorruptBlocksAreReportedNotCrashed) {
     const store::CheckedFile file(mem, kPostingsKind, kFormatVersion, 7, false);
     PostingsCursor c;
     try {
-      c.Reset(&file, pos_.get(), &spans_, IndexOptions::kPositions, infos_[0], max_doc);
+      c.Reset(&file, pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[0], max_doc);
       for (uint32_t d = c.doc(); d != PostingsCursor::kNoMoreDocs; d = c.Next()) {
         ASSERT_LT(d, max_doc);
         c.freq();
