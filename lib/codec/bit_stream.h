@@ -17,6 +17,8 @@
 #include <cstring>
 #include <string>
 
+#include "codec/popcount.h"
+
 namespace loupe::codec {
 
 class BitWriter {
@@ -188,19 +190,6 @@ class BitReader {
     }
     return table;
   }();
-
-  // Without a POPCNT instruction in the target, std::popcount becomes a call
-  // into libgcc; this inline SWAR count is several times faster than that.
-  static uint64_t PopCount(uint64_t x) {
-#if defined(__POPCNT__) || !defined(__x86_64__)
-    return static_cast<uint64_t>(std::popcount(x));
-#else
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return (x * 0x0101010101010101ULL) >> 56;
-#endif
-  }
 
   static constexpr uint64_t kWindowMask = (uint64_t{1} << 56) - 1;
 

@@ -3,6 +3,8 @@
 #include <bit>
 #include <cstring>
 
+#include "codec/popcount.h"
+
 namespace loupe::index {
 
 LiveDocs::LiveDocs(uint32_t max_doc) : max_doc_(max_doc), words_((max_doc + 63) / 64, ~uint64_t{0}) {
@@ -26,7 +28,7 @@ LiveDocs LiveDocs::Read(const store::CheckedFile& file, uint32_t max_doc) {
   }
   std::memcpy(live.words_.data(), body.data() + 8, bytes);
   uint64_t live_count = 0;
-  for (uint64_t w : live.words_) live_count += static_cast<uint64_t>(std::popcount(w));
+  for (uint64_t w : live.words_) live_count += codec::PopCount(w);
   if (max_doc % 64 != 0 && (live.words_.back() >> (max_doc % 64)) != 0) file.Corrupt("deletion bits beyond the last doc");
   live.deleted_ = static_cast<uint32_t>(max_doc - live_count);
   if (live.deleted_ != store::LoadU32(body.data() + 4)) file.Corrupt("deleted count does not match the bits");

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <set>
 
+#include "codec/popcount.h"
 #include "index/reader_impl.h"
 #include "loupe/error.h"
 #include "search/facets.h"
@@ -923,7 +924,7 @@ uint64_t CountConjunctionDense(std::vector<index::PostingsCursor>& cursors, cons
       }
     }
     remaining = 0;
-    for (const uint64_t word : candidates) remaining += std::popcount(word);
+    for (const uint64_t word : candidates) remaining += codec::PopCount(word);
   }
   if (seg.live_docs() == nullptr) return remaining;
   uint64_t count = 0;
