@@ -84,6 +84,17 @@ void TermDictionaryWriter::Finish() {
   out_->WriteU64(index_offset);
 }
 
+namespace {
+
+uint64_t TermKey(std::string_view term) {
+  uint64_t key = 0;
+  const size_t n = std::min<size_t>(term.size(), 8);
+  for (size_t i = 0; i < n; ++i) key |= uint64_t{static_cast<uint8_t>(term[i])} << (56 - 8 * i);
+  return key;
+}
+
+}  // namespace
+
 TermDictionaryReader::TermDictionaryReader(const store::CheckedFile* file) : file_(file) {
   const uint64_t trailer = file->body_end() - 8;
   const uint64_t index_offset = store::LoadU64(file->Slice(trailer, 8, "term index offset").data());
@@ -114,6 +125,7 @@ TermDictionaryReader::TermDictionaryReader(const store::CheckedFile* file) : fil
       if (!codec::GetVarint64(p, end, &offset) || offset < store::kHeaderSize || offset >= index_offset) fail();
       if (b > 0 && (offset <= field.block_offsets.back() || field.first_terms[b] <= field.first_terms[b - 1])) fail();
       field.block_offsets.push_back(offset);
+      field.first_keys.push_back(TermKey(field.first_terms.back()));
     }
     fields_.push_back(std::move(field));
   }
@@ -143,10 +155,17 @@ TermDictionaryReader::Iterator::Iterator(const TermDictionaryReader* reader, con
                                          std::string_view from)
     : reader_(reader), field_(field) {
   if (field_ == nullptr || field_->first_terms.empty()) return;
-  // The last block whose first term is <= from.
-  const auto it = std::upper_bound(field_->first_terms.begin(), field_->first_terms.end(), from);
-  const size_t block = it == field_->first_terms.begin() ? 0 : static_cast<size_t>(it - field_->first_terms.begin()) - 1;
-  OpenBlock(block);
+  // The last block whose first term is <= from. Keys order terms as the
+  // bytes do, only more coarsely: a smaller key is a smaller term, a larger
+  // key a larger one, and equal keys need the terms compared.
+  const uint64_t key = TermKey(from);
+  const auto& keys = field_->first_keys;
+  const auto& terms = field_->first_terms;
+  const size_t lo = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+  const size_t hi = static_cast<size_t>(std::upper_bound(keys.begin() + lo, keys.end(), key) - keys.begin());
+  const size_t at_most_from =
+      static_cast<size_t>(std::upper_bound(terms.begin() + lo, terms.begin() + hi, from) - terms.begin());
+  OpenBlock(at_most_from == 0 ? 0 : at_most_from - 1);
   Next();
   while (valid_ && term_ < from) Next();
 }

@@ -78,6 +78,11 @@ class TermDictionaryReader {
     IndexOptions options;
     uint64_t term_count;
     std::vector<std::string_view> first_terms;
+    // The first 8 bytes of each first term as a big-endian number (zero
+    // padded), in the same order: a lookup's binary search compares these
+    // in one dense array and reads the terms themselves (in the mapped file)
+    // only among blocks whose keys equal the sought term's.
+    std::vector<uint64_t> first_keys;
     std::vector<uint64_t> block_offsets;
   };
 
