@@ -160,10 +160,7 @@ class BitReader {
   static uint64_t SelectOne(uint64_t x, uint64_t rank) {
     constexpr uint64_t kOnes = 0x0101010101010101ULL;
     constexpr uint64_t kHighs = 0x8080808080808080ULL;
-    uint64_t bytes = x - ((x >> 1) & 0x5555555555555555ULL);
-    bytes = (bytes & 0x3333333333333333ULL) + ((bytes >> 2) & 0x3333333333333333ULL);
-    bytes = (bytes + (bytes >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    const uint64_t prefix = bytes * kOnes;  // byte i: ones in bytes 0..i (<= 64)
+    const uint64_t prefix = ByteCounts(x) * kOnes;  // byte i: ones in bytes 0..i (<= 64)
     // Bytes whose prefix is below rank keep their high bit; they are the
     // bytes before the one holding the rank-th one.
     const uint64_t below = (((rank - 1) * kOnes | kHighs) - prefix) & kHighs;
@@ -192,7 +189,6 @@ class BitReader {
   }();
 
   static constexpr uint64_t kWindowMask = (uint64_t{1} << 56) - 1;
-
 
   uint64_t Peek() const {
     // Past the end (a damaged stream), keep reading the last readable word:

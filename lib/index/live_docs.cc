@@ -1,6 +1,5 @@
 #include "index/live_docs.h"
 
-#include <bit>
 #include <cstring>
 
 #include "codec/popcount.h"
