@@ -76,7 +76,7 @@ build() {
 # The tests where threads share an index: searches while a writer commits and
 # merges, many searchers on one reader, concurrent adders, and searches and
 # reopens through the public API while a writer commits.
-TSAN_TESTS=(merge_test:'Merge.*' search_test:'*ManyThreads*' index_test:'*Concurrent*' api_test:'ApiThreads.*')
+TSAN_TESTS=(ingest_test:'JsonLines.*' merge_test:'Merge.*' search_test:'*ManyThreads*' index_test:'*Concurrent*' api_test:'ApiThreads.*')
 
 run_demo() {
   local loupe=build/release/tools/loupe/loupe idx=build/demo-index

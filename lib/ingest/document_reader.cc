@@ -162,6 +162,11 @@ class JsonlReader : public DocumentReader {
       try {
         got = in_->Read(buffer_.data() + end_, kReadChunk);
       } catch (const BadInputError& e) {
+        // A corrupt compressed stream cannot be read past the damage: the
+        // partial line is dropped and the input ends here, so a caller that
+        // skips bad records moves on instead of meeting the error forever.
+        begin_ = end_ = 0;
+        eof_ = true;
         throw BadInputError(source(), line_ + 1, e.reason());
       }
       if (got == 0) eof_ = true;

@@ -10,8 +10,15 @@
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "loupe/error.h"
@@ -164,6 +171,122 @@ class GzipStream : public InputStream {
   boost::iostreams::filtering_istream stream_;
 };
 
+// Decompresses on a thread of its own, a few chunks ahead of the reader.
+// Decompressing is a sizable share of indexing (zstd with a 128 MiB window
+// gives ~250 MB/s here, a tenth of the indexer's time on Wikipedia); on its
+// own thread it overlaps inverting, as `zstd -dc FILE | ...` would. Only
+// over regular files: their reads never wait on another program, so the
+// destructor can always stop the thread promptly.
+class ReadAheadStream : public InputStream {
+ public:
+  explicit ReadAheadStream(std::unique_ptr<InputStream> inner) : inner_(std::move(inner)) {
+    name_ = inner_->name();
+    file_size_ = inner_->file_size();
+    inner_memory_ = inner_->memory_bytes();  // asked before the thread uses inner_
+  }
+  ~ReadAheadStream() override {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  size_t Read(char* buffer, size_t n) override {
+    // Started by the first read, not when opened: the indexer opens all its
+    // inputs first and reads them one at a time, and each decompressor
+    // holds its window.
+    if (!thread_.joinable()) thread_ = std::thread([this] { Produce(); });
+    if (at_ == current_.bytes.size()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!current_.bytes.empty()) spare_.push_back(std::move(current_.bytes));
+      current_ = {};
+      at_ = 0;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+      if (ready_.empty()) {
+        // Everything before a failure was delivered; the failure is
+        // reported once, and then the stream ends.
+        if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+        return 0;
+      }
+      current_ = std::move(ready_.front());
+      ready_.pop_front();
+      file_bytes_read_ = current_.file_bytes_read;
+    }
+    const size_t k = std::min(n, current_.bytes.size() - at_);
+    std::memcpy(buffer, current_.bytes.data() + at_, k);
+    at_ += k;
+    return k;
+  }
+  // As of the data handed out so far (the thread reads further ahead).
+  uint64_t file_bytes_read() const override { return file_bytes_read_; }
+  size_t memory_bytes() const override { return inner_memory_ + kChunks * kChunkBytes; }
+
+ private:
+  static constexpr size_t kChunks = 4;
+  static constexpr size_t kChunkBytes = size_t{1} << 20;
+  struct Chunk {
+    std::vector<char> bytes;
+    uint64_t file_bytes_read = 0;
+  };
+
+  void Produce() {
+    for (;;) {
+      std::vector<char> bytes;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [&] { return stopping_ || ready_.size() + 1 < kChunks; });
+        if (stopping_) break;
+        if (!spare_.empty()) {
+          bytes = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      bytes.resize(kChunkBytes);
+      size_t filled = 0;
+      std::exception_ptr failure;
+      try {
+        while (filled < kChunkBytes) {
+          const size_t got = inner_->Read(bytes.data() + filled, kChunkBytes - filled);
+          if (got == 0) break;
+          filled += got;
+        }
+      } catch (...) {
+        failure = std::current_exception();  // after the bytes decoded before it
+      }
+      bytes.resize(filled);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (filled > 0) ready_.push_back({std::move(bytes), inner_->file_bytes_read()});
+      changed_.notify_all();
+      if (failure || filled < kChunkBytes) {
+        failure_ = failure;
+        break;
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+
+  std::unique_ptr<InputStream> inner_;  // used by the thread only
+  size_t inner_memory_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Chunk> ready_;                // filled, in order
+  std::vector<std::vector<char>> spare_;   // emptied, for reuse
+  std::exception_ptr failure_;
+  bool finished_ = false;
+  bool stopping_ = false;
+  // The reader's side.
+  Chunk current_;
+  size_t at_ = 0;
+  uint64_t file_bytes_read_ = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
@@ -183,6 +306,7 @@ std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
   }
   const std::string magic = source->Peek(ZSTD_FRAMEHEADERSIZE_MAX);
   std::unique_ptr<InputStream> stream;
+  bool decompresses = true;
   if (magic.size() >= 4 && std::memcmp(magic.data(), "\x28\xB5\x2F\xFD", 4) == 0) {
     // The window the decoder will allocate, known from the frame header, so
     // the indexer can count it against its memory budget.
@@ -197,9 +321,11 @@ std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
     stream = std::make_unique<GzipStream>(std::move(source));
   } else {
     stream = std::make_unique<PlainStream>(std::move(source));
+    decompresses = false;
   }
   stream->name_ = name;
   stream->file_size_ = size;
+  if (decompresses && S_ISREG(st.st_mode)) return std::make_unique<ReadAheadStream>(std::move(stream));
   return stream;
 }
 

@@ -87,6 +87,19 @@ printf '{"id":"gz-1","title":"from a pipe"}\n' | gzip -c > "$work/in.gz"
 expect_status 0 "$LOUPE" index "$idx" - --quiet < "$work/in.gz"
 n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
 [[ $n == 43 ]] || fail "stdin gzip input: $n documents, expected 43"
+# A damaged compressed input with --on-error skip: the records before the
+# damage go in, the damage is reported once, and the run ends (it used to
+# meet the same error forever), from a file and from a pipe.
+printf '{"id":"zs-1","title":"before the damage"}\n' | zstd -q -c > "$work/damaged.zst"
+printf '\x28\xb5\x2f\xfdgarbage, not zstd' >> "$work/damaged.zst"
+expect_status 0 timeout 60 "$LOUPE" index "$idx" "$work/damaged.zst" --on-error skip
+[[ $(grep -c "damaged.zst:2: corrupt zstd stream" /tmp/loupe-cli-err.$$) == 1 ]] ||
+  fail "damaged zstd file: $(head -c 400 /tmp/loupe-cli-err.$$)"
+expect_status 0 timeout 60 "$LOUPE" index "$idx" - --on-error skip < "$work/damaged.zst"
+[[ $(grep -c "<stdin>:2: corrupt zstd stream" /tmp/loupe-cli-err.$$) == 1 ]] ||
+  fail "damaged zstd on standard input: $(head -c 400 /tmp/loupe-cli-err.$$)"
+n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+[[ $n == 44 ]] || fail "damaged zstd input: $n documents, expected 44"
 # Usage errors and a foreign directory.
 expect_status 2 "$LOUPE" index "$idx"
 expect_status 2 "$LOUPE" index "$idx" "$bad" --on-error maybe

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "loupe/error.h"
 
@@ -162,6 +165,57 @@ TEST(JsonLines, CorruptCompressedStreamIsBadInput) {
   TempDir dir;
   const auto p = dir.Write("bad.zst", std::string("\x28\xB5\x2F\xFD", 4) + "garbage that is not zstd");
   EXPECT_THROW(ReadAll(p.string()), BadInputError);
+}
+
+TEST(JsonLines, CorruptionAfterGoodRecordsEndsTheInputOnce) {
+  // Records before the damage are read, the damage is reported once, and
+  // then the input ends: a reader skipping bad records must not see the same
+  // error forever.
+  TempDir dir;
+  const auto good = dir.Write("good.jsonl", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+  ASSERT_EQ(std::system(("zstd -q -c " + good.string() + " > " + good.string() + ".zst").c_str()), 0);
+  std::ifstream in(good.string() + ".zst", std::ios::binary);
+  std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto p = dir.Write("damaged.zst", frame + std::string("\x28\xB5\x2F\xFD", 4) + "garbage, not zstd");
+  auto reader = OpenDocuments(p.string());
+  std::vector<std::string> ids, errors;
+  Document doc;
+  for (int calls = 0; calls < 100; ++calls) {
+    try {
+      if (!reader->Next(&doc)) break;
+      ids.push_back(doc.id);
+    } catch (const BadInputError& e) {
+      errors.push_back(e.what());
+    }
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("damaged.zst:3: corrupt zstd stream"), std::string::npos) << errors[0];
+}
+
+TEST(JsonLines, CompressedInputReadAheadDeliversEveryByteInOrderAndStopsEarly) {
+  // Compressed files are decompressed a few MiB ahead on a thread: every
+  // record comes back in order across the chunk seams, and a reader dropped
+  // part way (its thread blocked on a full queue) stops without hanging.
+  TempDir dir;
+  std::string content;
+  for (int i = 0; i < 60000; ++i) {
+    content += "{\"id\":\"d" + std::to_string(i) + "\",\"body\":\"" + std::string(i % 211, 'a' + i % 26) + "\"}\n";
+  }
+  ASSERT_GT(content.size(), size_t{6} << 20);
+  const auto plain = dir.Write("many.jsonl", content);
+  ASSERT_EQ(std::system(("gzip -c " + plain.string() + " > " + plain.string() + ".gz").c_str()), 0);
+  const auto docs = ReadAll(plain.string() + ".gz");
+  ASSERT_EQ(docs.size(), 60000u);
+  for (int i = 0; i < 60000; i += 997) {
+    EXPECT_EQ(docs[i].id, "d" + std::to_string(i));
+    EXPECT_EQ(docs[i].Text("body"), std::string(i % 211, 'a' + i % 26));
+  }
+  auto reader = OpenDocuments(plain.string() + ".gz");
+  Document doc;
+  ASSERT_TRUE(reader->Next(&doc));
+  EXPECT_EQ(doc.id, "d0");
+  reader.reset();  // the thread is ahead, waiting for room: it must stop
 }
 
 TEST(JsonLines, MissingFileIsIoErrorNamingIt) {
