@@ -10,13 +10,13 @@
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
-#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -153,22 +153,42 @@ class GzipStream : public InputStream {
   explicit GzipStream(std::unique_ptr<FileSource> source) : source_(std::move(source)) {
     stream_.push(boost::iostreams::gzip_decompressor());
     stream_.push(BoostSource(source_.get()));
+    // Without this a damaged or truncated stream only sets badbit, and the
+    // input would silently end where the damage is.
+    stream_.exceptions(std::ios::badbit);
   }
   size_t Read(char* buffer, size_t n) override {
+    if (failed_) return 0;  // reported once; nothing can be read past it
     try {
       stream_.read(buffer, static_cast<std::streamsize>(n));
       return static_cast<size_t>(stream_.gcount());
     } catch (const boost::iostreams::gzip_error& e) {
-      throw BadInputError(name_, 0, std::string("corrupt gzip stream: ") + e.what());
+      failed_ = true;
+      throw BadInputError(name_, 0, "corrupt gzip stream: " + Describe(e));
     } catch (const std::ios_base::failure& e) {
+      failed_ = true;
       throw BadInputError(name_, 0, std::string("corrupt gzip stream: ") + e.what());
     }
   }
   uint64_t file_bytes_read() const override { return source_->bytes_read(); }
 
  private:
+  static std::string Describe(const boost::iostreams::gzip_error& e) {
+    namespace gzip = boost::iostreams::gzip;
+    switch (e.error()) {
+      case gzip::bad_crc: return "checksum mismatch";
+      case gzip::bad_length: return "length mismatch";
+      case gzip::bad_header: return "malformed header";
+      case gzip::bad_footer: return "malformed or missing footer (truncated?)";
+      case gzip::bad_method: return "unsupported compression method";
+      case gzip::zlib_error: return "invalid deflate data (zlib error " + std::to_string(e.zlib_error_code()) + ")";
+      default: return e.what();
+    }
+  }
+
   std::unique_ptr<FileSource> source_;
   boost::iostreams::filtering_istream stream_;
+  bool failed_ = false;
 };
 
 // Decompresses on a thread of its own, a few chunks ahead of the reader.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loupe/error.h"
@@ -216,6 +217,30 @@ TEST(JsonLines, CompressedInputReadAheadDeliversEveryByteInOrderAndStopsEarly) {
   ASSERT_TRUE(reader->Next(&doc));
   EXPECT_EQ(doc.id, "d0");
   reader.reset();  // the thread is ahead, waiting for room: it must stop
+}
+
+TEST(JsonLines, DamagedOrTruncatedGzipIsBadInputNotAnEarlyEnd) {
+  // Boost's gzip filter only sets badbit on damage: read as the end of the
+  // input, a damaged .gz used to index nothing without a word.
+  TempDir dir;
+  const auto good = dir.Write("good.jsonl", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+  ASSERT_EQ(std::system(("gzip -c " + good.string() + " > " + good.string() + ".gz").c_str()), 0);
+  std::ifstream in(good.string() + ".gz", std::ios::binary);
+  const std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bad_crc = gz;
+  bad_crc[gz.size() - 6] = static_cast<char>(bad_crc[gz.size() - 6] ^ 0xFF);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir.Write("crc.gz", bad_crc).string(), "checksum mismatch"},
+      {dir.Write("cut.gz", gz.substr(0, gz.size() - 4)).string(), "corrupt gzip stream"},
+      {dir.Write("half.gz", gz.substr(0, gz.size() / 2)).string(), "corrupt gzip stream"},
+  };
+  for (const auto& [path, reason] : cases) {
+    std::vector<std::string> errors;
+    ReadAll(path, &errors);
+    ASSERT_EQ(errors.size(), 1u) << path;
+    EXPECT_NE(errors[0].find(path + ":1: "), std::string::npos) << errors[0];
+    EXPECT_NE(errors[0].find(reason), std::string::npos) << errors[0];
+  }
 }
 
 TEST(JsonLines, MissingFileIsIoErrorNamingIt) {
