@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <string>
 
 #include "index/format.h"
 #include "loupe/error.h"
@@ -341,8 +342,19 @@ Manifest ReadManifest(const store::Directory& dir, uint64_t generation) {
     e.deleted = static_cast<uint32_t>(deleted);
     e.live_generation = r.Uint(s, "live_generation");
     e.nonce = r.Hex(s, "nonce");
+    // A writer names its next segment from next_segment: a number already
+    // taken would make it write over a committed segment's files.
+    if (e.name.starts_with("seg_") && e.name.size() > 4 &&
+        e.name.find_first_not_of("0123456789", 4) == std::string::npos &&
+        (e.name.size() > 23 || std::stoull(e.name.substr(4)) >= m.next_segment)) {
+      r.Fail("segment " + e.name + " is not below next_segment " + std::to_string(m.next_segment));
+    }
+    for (const SegmentEntry& earlier : m.segments) {
+      if (earlier.name == e.name) r.Fail("segment " + e.name + " is listed twice");
+    }
     m.segments.push_back(std::move(e));
   }
+  if (m.next_segment >= (uint64_t{1} << 62)) r.Fail("next_segment out of range");
   return m;
 }
 

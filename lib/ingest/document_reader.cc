@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -188,9 +189,13 @@ class TextFolderReader : public DocumentReader {
  public:
   explicit TextFolderReader(const fs::path& root) {
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    fs::path last;  // the entry before a failure: usually the folder it could not open
+    // A folder that cannot be listed is an error, not skipped: its articles
+    // would be missing from the index without a word.
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::none, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const fs::path& p = it->path();
+      last = p;
       if (p.filename().string().starts_with('.')) {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
@@ -200,7 +205,11 @@ class TextFolderReader : public DocumentReader {
         total_ += it->file_size();
       }
     }
-    if (ec) throw IoError(root.string() + ": cannot list folder: " + ec.message());
+    if (ec) {
+      std::error_code ignored;
+      const fs::path& where = !last.empty() && fs::is_directory(last, ignored) ? last : root;
+      throw IoError(where.string() + ": cannot list folder: " + ec.message());
+    }
     std::sort(files_.begin(), files_.end());
     root_ = root;
   }
@@ -210,6 +219,7 @@ class TextFolderReader : public DocumentReader {
     const fs::path& p = files_[next_++];
     source_ = p.string();
     std::ifstream in(p, std::ios::binary);
+    if (!in.is_open()) throw IoError(source_ + ": cannot open: " + std::strerror(errno));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) throw IoError(source_ + ": read failed");
     done_ += text.size();

@@ -327,12 +327,17 @@ std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
   const std::string magic = source->Peek(ZSTD_FRAMEHEADERSIZE_MAX);
   std::unique_ptr<InputStream> stream;
   bool decompresses = true;
-  if (magic.size() >= 4 && std::memcmp(magic.data(), "\x28\xB5\x2F\xFD", 4) == 0) {
+  // A zstd frame, or a skippable frame (magic 0x184D2A50-5F, as pzstd writes
+  // first), which the decoder passes over by itself.
+  const bool skippable = magic.size() >= 4 && (static_cast<unsigned char>(magic[0]) & 0xF0) == 0x50 &&
+                         std::memcmp(magic.data() + 1, "\x2A\x4D\x18", 3) == 0;
+  if (skippable || (magic.size() >= 4 && std::memcmp(magic.data(), "\x28\xB5\x2F\xFD", 4) == 0)) {
     // The window the decoder will allocate, known from the frame header, so
     // the indexer can count it against its memory budget.
     ZSTD_frameHeader header{};
     size_t window = 0;
-    if (ZSTD_getFrameHeader(&header, magic.data(), magic.size()) == 0) window = header.windowSize;
+    // (Behind a skippable frame the window is not known yet; it counts as 0.)
+    if (!skippable && ZSTD_getFrameHeader(&header, magic.data(), magic.size()) == 0) window = header.windowSize;
     auto zstd = std::make_unique<ZstdStream>(std::move(source));
     zstd->set_window(window);
     stream = std::move(zstd);

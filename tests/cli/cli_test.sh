@@ -103,6 +103,7 @@ n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(s
 # Usage errors and a foreign directory.
 expect_status 2 "$LOUPE" index "$idx"
 expect_status 2 "$LOUPE" index "$idx" "$bad" --on-error maybe
+expect_status 2 "$LOUPE" index "$idx" - - < /dev/null
 expect_status 2 "$LOUPE" index "$idx" "$bad" --analyzer klingon
 mkdir -p "$work/photos" && echo x > "$work/photos/cat.jpg"
 expect_status 1 "$LOUPE" index "$work/photos" "$bad"

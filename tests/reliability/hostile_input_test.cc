@@ -13,7 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
+
+#include <xxhash.h>
 
 #include "ingest/document_reader.h"
 #include "loupe/error.h"
@@ -233,6 +236,74 @@ TEST(HostileInput, NewerFormatOrAnotherProgramsDirectory) {
   EXPECT_THROW(IndexWriter::Open(path), UnsupportedFormatError);
 }
 
+// Rewrites the JSON of the newest manifest with `edit` and seals it again with
+// a valid checksum (the envelope of docs/FORMAT.md: 24-byte header, 16-byte
+// footer ending in XXH3-64 of everything before it): damage that checksums
+// cannot catch.
+void EditManifest(const std::string& dir, const std::function<void(std::string&)>& edit) {
+  fs::path newest;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("commit_") && !name.ends_with(".tmp") && e.path() > newest) newest = e.path();
+  }
+  std::ifstream in(newest, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::string json = bytes.substr(24, bytes.size() - 24 - 16);
+  edit(json);
+  std::string out = bytes.substr(0, 24) + json + bytes.substr(bytes.size() - 16, 8);
+  const uint64_t sum = XXH3_64bits(out.data(), out.size());
+  out.append(reinterpret_cast<const char*>(&sum), 8);  // little-endian, as the tests' host
+  std::ofstream(newest, std::ios::binary | std::ios::trunc) << out;
+}
+
+void Replace(std::string& text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " not in " << text;
+  text.replace(at, from.size(), to);
+}
+
+TEST(HostileInput, ManifestWhoseSegmentNumbersCollide) {
+  // A manifest whose next_segment is already taken would make the next
+  // writer write over committed files, and a segment listed twice crashed
+  // `loupe merge`: opening such a manifest is a corruption error for readers,
+  // writers and verify alike.
+  testing::TempDir tmp;
+  const auto build = [&](const std::string& name) {
+    const std::string path = tmp.Sub(name);
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "alpha", "first"));
+    w->Commit();
+    return path;
+  };
+  const std::vector<std::pair<std::string, std::function<void(std::string&)>>> edits = {
+      {"taken", [](std::string& j) { Replace(j, "\"next_segment\": 2,", "\"next_segment\": 1,"); }},
+      {"wraps", [](std::string& j) { Replace(j, "\"next_segment\": 2,", "\"next_segment\": 18446744073709551615,"); }},
+      {"twice",
+       [](std::string& j) {
+         const size_t list = j.find("\"segments\": [");
+         ASSERT_NE(list, std::string::npos) << j;
+         const size_t open = j.find('{', list);
+         const std::string entry = j.substr(open, j.find('}', open) + 1 - open);
+         j.insert(open, entry + ",");
+       }},
+  };
+  for (const auto& [name, edit] : edits) {
+    const std::string path = build(name);
+    EditManifest(path, edit);
+    try {
+      IndexReader::Open(path);
+      ADD_FAILURE() << name << ": opened";
+    } catch (const CorruptionError& e) {
+      EXPECT_NE(std::string(e.what()).find("segment"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(IndexWriter::Open(path), CorruptionError) << name;
+    EXPECT_FALSE(VerifyIndex(path).ok()) << name;
+    // The committed segment's files are untouched.
+    EXPECT_TRUE(fs::exists(fs::path(path) / "seg_000001.post")) << name;
+  }
+}
+
 // Runs `check` in a child process without root's power to ignore file
 // permissions (as nobody), or here if we are not root. Returns its message.
 std::string RunUnprivileged(const std::function<std::string()>& check) {
@@ -301,6 +372,48 @@ TEST(HostileInput, ReadOnlyDirectory) {
   for (const auto& e : fs::directory_iterator(path)) fs::permissions(e.path(), fs::perms::owner_all);
   EXPECT_EQ(message, "");
   EXPECT_EQ(IndexReader::Open(path)->document_count(), 1u);
+}
+
+TEST(HostileInput, UnreadableFolderOfArticles) {
+  // A subfolder that cannot be listed, or an article that cannot be opened,
+  // is an error naming it: skipped, its articles would be missing without a
+  // word.
+  testing::TempDir tmp;
+  const fs::path root = tmp.path() / "articles";
+  tmp.Write("articles/ok.txt", "Title\nbody");
+  tmp.Write("articles/locked/hidden.txt", "Secret\nbody");
+  tmp.Write("articles2/ok.txt", "Title\nbody");
+  tmp.Write("articles2/unreadable.txt", "Title\nbody");
+  const auto everyone = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec;
+  for (const fs::path& p : {tmp.path(), root, tmp.path() / "articles2"}) fs::permissions(p, everyone);
+  for (const char* f : {"articles/ok.txt", "articles2/ok.txt"}) fs::permissions(tmp.path() / f, everyone);
+  fs::permissions(root / "locked", fs::perms::none);
+  fs::permissions(tmp.path() / "articles2/unreadable.txt", fs::perms::none);
+  const std::string message = RunUnprivileged([&]() -> std::string {
+    try {
+      ingest::OpenDocuments(root.string());
+      return "a folder with an unreadable subfolder was read";
+    } catch (const IoError& e) {
+      const std::string what = e.what();
+      if (what.find("locked: cannot list folder") == std::string::npos) return "unclear error: " + what;
+    }
+    auto reader = ingest::OpenDocuments((tmp.path() / "articles2").string());
+    Document doc;
+    try {
+      while (reader->Next(&doc)) {
+      }
+      return "an unreadable article was read";
+    } catch (const IoError& e) {
+      const std::string what = e.what();
+      if (what.find("unreadable.txt: cannot open: Permission denied") == std::string::npos) {
+        return "unclear error: " + what;
+      }
+    }
+    return "";
+  });
+  fs::permissions(root / "locked", fs::perms::owner_all);
+  EXPECT_EQ(message, "");
 }
 
 TEST(HostileInput, TwoWritersAtOnce) {

@@ -265,6 +265,7 @@ int RunIndex(const std::vector<std::string>& args) {
   if (!vm.count("input")) throw UsageError("missing INPUT (a file, a folder, or '-')");
   const std::string dir = vm["dir"].as<std::string>();
   const auto inputs = vm["input"].as<std::vector<std::string>>();
+  if (std::count(inputs.begin(), inputs.end(), "-") > 1) throw UsageError("'-' (standard input) given more than once");
   const std::string on_error = vm["on-error"].as<std::string>();
   if (on_error != "fail" && on_error != "skip") throw UsageError("--on-error must be fail or skip");
   const int threads = vm["threads"].as<int>();
