@@ -814,7 +814,7 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
 }  // namespace
 
 SearchResults Searcher::Search(const Query& query, const SearchOptions& options) const {
-  if (options.k + options.offset > kMaxHits) throw InvalidArgumentError("k + offset must be at most 1,048,576");
+  if (options.k > kMaxHits || options.offset > kMaxHits - options.k) throw InvalidArgumentError("k + offset must be at most 1,048,576");
   if (!(options.k1 >= 0) || !(options.b >= 0 && options.b <= 1)) {
     throw InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
   }

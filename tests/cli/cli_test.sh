@@ -157,6 +157,19 @@ else:
 PY
 done
 expect_status 2 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode fuzzy --run "$work/x"
+# A line the run could not name stops the batch, naming it (blank lines pass).
+printf 'q1\ttrade\n\nq2 trade talks\n' > "$work/notab.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/notab.tsv" --mode or --run "$work/x"
+grep -q "notab.tsv:3: no tab" /tmp/loupe-cli-err.$$ || fail "line without a tab: $(cat /tmp/loupe-cli-err.$$)"
+printf '\ttrade\n' > "$work/noqid.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/noqid.tsv" --mode or --run "$work/x"
+grep -q "noqid.tsv:1: empty query id" /tmp/loupe-cli-err.$$ || fail "empty qid: $(cat /tmp/loupe-cli-err.$$)"
+# Counts that would wrap or show nothing.
+expect_status 2 "$LOUPE" search "$idx" trade -k 0
+expect_status 2 "$LOUPE" search "$idx" trade --offset -1
+expect_status 2 "$LOUPE" search "$idx" trade -k 10 --offset 18446744073709551615
+expect_status 0 "$LOUPE" search "$idx" trade -k 0 --count
+expect_status 2 "$LOUPE" index "$idx" "$bad" --commit-every -1
 
 # Flipping a byte in the middle of any file makes verify fail.
 for f in "$idx"/*; do

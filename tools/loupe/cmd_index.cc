@@ -250,7 +250,7 @@ int RunIndex(const std::vector<std::string>& args) {
       ("on-error", po::value<std::string>()->default_value("fail"),
        "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
-      ("commit-every", po::value<uint64_t>()->default_value(0),
+      ("commit-every", po::value<int64_t>()->default_value(0),
        "also commit after every N records read (0: only at the end); each commit prints "
        "'loupe index: committed M records' on stderr")
       ("no-merge", "leave the segments as flushed (by default the run's segments are merged into one at "
@@ -273,7 +273,9 @@ int RunIndex(const std::vector<std::string>& args) {
   const size_t ram_mib = vm["ram-budget"].as<size_t>();
   if (ram_mib < 1 || ram_mib > (size_t{1} << 20)) throw UsageError("--ram-budget must be between 1 and 1048576 MiB");
   const bool quiet = vm.count("quiet") > 0;
-  const uint64_t commit_every = vm["commit-every"].as<uint64_t>();
+  // Parsed signed: Boost would read "-1" as 2^64 - 1.
+  if (vm["commit-every"].as<int64_t>() < 0) throw UsageError("--commit-every must be 0 or more");
+  const auto commit_every = static_cast<uint64_t>(vm["commit-every"].as<int64_t>());
 
   IndexWriterOptions writer_options;
   writer_options.create = vm.count("create") > 0;

@@ -235,8 +235,15 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   for (std::string line; std::getline(in, line);) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank
     const size_t tab = line.find('\t');
-    if (tab == std::string::npos) continue;
+    // A line the run could not name, or whose words would be cut short,
+    // stops the batch: its results would silently be missing.
+    if (tab == std::string::npos) throw BadInputError(path, line_number, "no tab: expected qid<TAB>query");
+    if (tab == 0) throw BadInputError(path, line_number, "empty query id");
+    if (const size_t bad = util::FindInvalidUtf8(line); bad != std::string::npos) {
+      throw BadInputError(path, line_number, "invalid UTF-8 at byte " + std::to_string(bad));
+    }
     const std::string text = line.substr(tab + 1);
     QueryPtr q;
     try {
@@ -422,8 +429,14 @@ int RunSearch(const std::vector<std::string>& args) {
   if (!(search_options.k1 >= 0 && search_options.k1 <= 100) || !(search_options.b >= 0 && search_options.b <= 1)) {
     throw UsageError("--k1 must be between 0 and 100 and --b between 0 and 1");
   }
-  if (search_options.k + search_options.offset > (1u << 20)) throw UsageError("-k plus --offset must be at most 1048576");
+  if (search_options.k > (1u << 20) || search_options.offset > (1u << 20) - search_options.k) {
+    throw UsageError("-k plus --offset must be at most 1048576");
+  }
   const bool batch = vm.count("queries") > 0;
+  const bool counting = vm.count("count") > 0 || (batch && vm.count("mode") && vm["mode"].as<std::string>() == "count");
+  if (search_options.k == 0 && !counting) {
+    throw UsageError("-k must be at least 1 (--count gives the number of matching documents)");
+  }
   if (batch == (vm.count("query") > 0)) throw UsageError(batch ? "give either QUERY or --queries, not both" : "missing QUERY");
   const auto reader = IndexReader::Open(vm["dir"].as<std::string>());
   const Searcher searcher(reader);
