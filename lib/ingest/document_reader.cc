@@ -27,7 +27,7 @@ std::string JsonErrorText(simdjson::error_code code) {
     case simdjson::UTF8_ERROR: return "invalid UTF-8";
     case simdjson::DEPTH_ERROR: return "JSON nested too deeply";
     case simdjson::STRING_ERROR: return "malformed JSON string";
-    case simdjson::NUMBER_ERROR: return "malformed JSON number";
+    case simdjson::NUMBER_ERROR: return "malformed JSON number, or one beyond 64-bit integers and doubles";
     case simdjson::UNCLOSED_STRING: return "unclosed JSON string";
     case simdjson::UNESCAPED_CHARS: return "control character inside a JSON string";
     case simdjson::CAPACITY: return "record too large";
@@ -40,7 +40,8 @@ FieldValue ConvertValue(const simdjson::dom::element& e) {
   switch (e.type()) {
     case element_type::STRING: return std::string(std::string_view(e));
     case element_type::INT64: return int64_t(e);
-    case element_type::UINT64: return static_cast<double>(uint64_t(e));
+    // Above 2^63 - 1 a double would round it: kept exactly, as its JSON text.
+    case element_type::UINT64: return RawJson{simdjson::minify(e)};
     case element_type::DOUBLE: return double(e);
     case element_type::BOOL: return bool(e);
     case element_type::ARRAY: {

@@ -56,7 +56,7 @@ std::vector<Document> ReadAll(const std::string& path, std::vector<std::string>*
 TEST(JsonDocument, ConvertsEveryValueKind) {
   const Document d = ParseJsonDocument(
       R"({"id":"a1","title":"T\u00e9","n":42,"x":1.5,"ok":true,"none":null,"topics":["earn","acq"],)"
-      R"("nested":{"k":[1,2]},"nums":[1,2]})",
+      R"("nested":{"k":[1,2]},"nums":[1,2],"big":12345678901234567890})",
       "f", 1);
   EXPECT_EQ(d.id, "a1");
   EXPECT_EQ(d.Text("title"), "T\u00e9");
@@ -67,6 +67,8 @@ TEST(JsonDocument, ConvertsEveryValueKind) {
   EXPECT_EQ(std::get<StringList>(*d.Find("topics")), (StringList{"earn", "acq"}));
   EXPECT_EQ(std::get<RawJson>(*d.Find("nested")).text, R"({"k":[1,2]})");
   EXPECT_EQ(std::get<RawJson>(*d.Find("nums")).text, "[1,2]");
+  // Beyond int64: kept exactly, not rounded through a double.
+  EXPECT_EQ(std::get<RawJson>(*d.Find("big")).text, "12345678901234567890");
 }
 
 TEST(JsonDocument, NumericIdBecomesText) {

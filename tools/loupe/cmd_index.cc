@@ -252,7 +252,8 @@ int RunIndex(const std::vector<std::string>& args) {
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
       ("commit-every", po::value<int64_t>()->default_value(0),
        "also commit after every N records read (0: only at the end); each commit prints "
-       "'loupe index: committed M records' on stderr")
+       "'loupe index: committed M records' on stderr. A committed document is in the index: "
+       "its id later in the run replaces it rather than being a duplicate")
       ("no-merge", "leave the segments as flushed (by default the run's segments are merged into one at "
                    "the commit, and then the merge policy merges segments of similar size)")
       ("dir", po::value<std::string>(), "index directory")

@@ -434,8 +434,9 @@ int RunSearch(const std::vector<std::string>& args) {
   }
   const bool batch = vm.count("queries") > 0;
   const bool counting = vm.count("count") > 0 || (batch && vm.count("mode") && vm["mode"].as<std::string>() == "count");
-  if (search_options.k == 0 && !counting) {
-    throw UsageError("-k must be at least 1 (--count gives the number of matching documents)");
+  if (search_options.k == 0 && !counting && search_options.facets.empty()) {
+    throw UsageError("-k must be at least 1 (--count gives the number of matching documents, --facet "
+                     "counts without hits)");
   }
   if (batch == (vm.count("query") > 0)) throw UsageError(batch ? "give either QUERY or --queries, not both" : "missing QUERY");
   const auto reader = IndexReader::Open(vm["dir"].as<std::string>());
