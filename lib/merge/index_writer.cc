@@ -682,6 +682,17 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   index::ResolveColumns(doc, m.manifest.schema, &columns, &unstored, store_malformed ? &malformed : nullptr);
   if (notes != nullptr) {
     for (std::string& n : malformed) notes->push_back(std::move(n) + " (stored, left out of the column)");
+    // A text field's source that is not text cannot be analysed: say so
+    // rather than leave the document unfindable by it without a word.
+    for (const TextField& field : m.manifest.schema.text_fields) {
+      for (const std::string& source : field.sources) {
+        const FieldValue* value = doc.Find(source);
+        if (value != nullptr && !std::holds_alternative<std::string>(*value) &&
+            !std::holds_alternative<StringList>(*value)) {
+          notes->push_back("field '" + source + "' is not text (stored, not indexed)");
+        }
+      }
+    }
   }
   std::optional<Document> trimmed;
   if (unstored) {

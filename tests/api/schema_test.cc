@@ -105,5 +105,22 @@ TEST(ScalarFields, ValuesThatDoNotFitAreRefusedOrKeptStoredOnly) {
   }
 }
 
+TEST(TextFields, AValueThatIsNotTextIsNotedStoredAndNotIndexed) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true});
+  std::vector<std::string> notes;
+  writer->AddDocument({"1", {{"title", int64_t{42}}, {"body", std::string("plain words")}}}, false, &notes);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "field 'title' is not text (stored, not indexed)");
+  notes.clear();
+  writer->AddDocument({"2", {{"title", StringList{"a", "list"}}, {"body", std::string("text")}}}, false, &notes);
+  EXPECT_TRUE(notes.empty());  // lists of strings are text
+  writer->Commit();
+  const auto reader = IndexReader::Open(tmp.Sub("idx"));
+  EXPECT_EQ(std::get<int64_t>(*reader->Find("1")->Find("title")), 42);
+  EXPECT_EQ(Searcher(reader).Count(*ParseQuery("words", reader->schema())), 1u);
+  EXPECT_EQ(Searcher(reader).Count(*ParseQuery("list", reader->schema())), 1u);
+}
+
 }  // namespace
 }  // namespace loupe

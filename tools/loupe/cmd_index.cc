@@ -462,7 +462,7 @@ int RunIndex(const std::vector<std::string>& args) {
     std::cout << "indexed " << FormatCount(added.load()) << " documents";
     if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load()) << " replaced existing ones)";
     if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count()) << " bad records";
-    if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes()) << " values kept out of their columns";
+    if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes()) << " values stored only (see the notes)";
     std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes) << " of text in " << rate
               << "\n"
               << "index " << dir << ": " << FormatCount(summary.documents) << " documents, "
