@@ -96,6 +96,9 @@ class JsonlReader : public DocumentReader {
       std::string_view record;
       if (!NextLine(&record)) return false;
       ++line_;
+      // A byte-order mark before the first record (editors on Windows write
+      // one), as in .txt articles.
+      if (line_ == 1 && record.starts_with("\xEF\xBB\xBF")) record.remove_prefix(3);
       if (record.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       *doc = Parse(record);
       return true;

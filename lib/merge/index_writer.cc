@@ -601,16 +601,17 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
   impl->options = options;
   if (options.ram_budget_bytes < (size_t{1} << 20)) throw InvalidArgumentError("the RAM budget must be at least 1 MiB");
   impl->dir = store::OpenFileSystemDirectory(path, true);
-  impl->lock = impl->dir->Lock(index::kLockFileName);
-  const std::optional<uint64_t> latest = index::LatestGeneration(*impl->dir);
-  if (!latest) {
-    // A new index: refuse a directory that holds anything but Loupe's files.
+  if (!index::LatestGeneration(*impl->dir)) {
+    // A new index: refuse a directory that holds anything but Loupe's files,
+    // before taking the lock, whose file would be left in it.
     for (const std::string& name : impl->dir->List()) {
       if (!index::IsLoupeFileName(name)) {
         throw InvalidArgumentError(path + " is not a Loupe index and not empty (it holds '" + name + "')");
       }
     }
   }
+  impl->lock = impl->dir->Lock(index::kLockFileName);
+  const std::optional<uint64_t> latest = index::LatestGeneration(*impl->dir);
   if (latest) {
     impl->disk_manifest = index::ReadManifest(*impl->dir, *latest);
     impl->has_disk_manifest = true;

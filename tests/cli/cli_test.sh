@@ -108,6 +108,7 @@ expect_status 2 "$LOUPE" index "$idx" "$bad" --analyzer klingon
 mkdir -p "$work/photos" && echo x > "$work/photos/cat.jpg"
 expect_status 1 "$LOUPE" index "$work/photos" "$bad"
 grep -q "not a Loupe index" /tmp/loupe-cli-err.$$ || fail "foreign directory: $(cat /tmp/loupe-cli-err.$$)"
+[[ $(ls "$work/photos") == cat.jpg ]] || fail "a refused foreign directory was written to: $(ls "$work/photos")"
 expect_status 1 "$LOUPE" info "$work/nowhere"
 expect_status 1 "$LOUPE" verify "$work/photos"
 

@@ -125,6 +125,10 @@ TEST(JsonLines, ReadsRecordsSkipsBlankLinesAndCountsLines) {
   ASSERT_TRUE(reader->Next(&d));
   EXPECT_EQ(d.Text("body"), "no newline at end");
   EXPECT_FALSE(reader->Next(&d));
+  // A byte-order mark before the first record is not part of it.
+  const auto bom = ReadAll(dir.Write("bom.jsonl", "\xEF\xBB\xBF{\"id\":\"b\"}\n{\"id\":\"c\"}\n").string());
+  ASSERT_EQ(bom.size(), 2u);
+  EXPECT_EQ(bom[0].id, "b");
 }
 
 TEST(JsonLines, MalformedLineIsReportedAndSkippable) {
