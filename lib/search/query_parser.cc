@@ -145,6 +145,12 @@ class Parser {
         escaped_last = true;
       } else {
         escaped_last = false;
+        // Only a prefix's trailing '*' is a wildcard; elsewhere the analyzer
+        // would drop it and quietly search for something else.
+        if (text_[pos_] == '*' && pos_ + 1 < text_.size() && !IsSpace(text_[pos_ + 1]) &&
+            !IsSpecial(text_[pos_ + 1])) {
+          Fail(pos_, "'*' can only end a word (a prefix, as in chin*); write \\* for the character itself");
+        }
       }
       text.push_back(text_[pos_++]);
     }
@@ -265,7 +271,7 @@ class Parser {
     const size_t at = token_.offset;
     Advance();
     const float boost = Number(at, "'^' needs a positive number after it");
-    if (!(boost > 0) || boost > 1e6) Fail(at, "a boost must be a positive number");
+    if (!(boost > 0) || boost > 1e6) Fail(at, "a boost must be a positive number, at most 1000000");
     return Reboost(q, boost);
   }
 

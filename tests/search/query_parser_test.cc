@@ -127,7 +127,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"StoredOnlyField", "url:x", 1, "stored only"},
                       Bad{"PrefixOnKeyword", "topics:ea*", 10, "needs a text field"},
                       Bad{"ColumnCountsCharacters", "Thượng )", 8, "unmatched"},
-                      Bad{"FieldWithoutTerm", "contents:)", 1, "right after the ':'"}),
+                      Bad{"FieldWithoutTerm", "contents:)", 1, "right after the ':'"},
+                      Bad{"HugeBoost", "trade^1e308", 6, "at most 1000000"},
+                      Bad{"LeadingStar", "*trade", 1, "'*' can only end a word"},
+                      Bad{"InnerStar", "oil tr*de", 7, "'*' can only end a word"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {
