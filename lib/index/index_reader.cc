@@ -268,6 +268,32 @@ void VerifySegment(const index::SegmentReader& seg, VerifyReport& report) {
 
 }  // namespace
 
+namespace {
+
+// The manifest's schema says how to read what the segments hold: a text
+// field or a column the schema names differently would be searched as
+// something it is not (the manifest's checksum cannot catch an edit).
+void VerifyAgainstSchema(const index::SegmentReader& seg, const Schema& schema, VerifyReport& report) {
+  for (size_t i = 0; i < schema.text_fields.size(); ++i) {
+    const index::FieldStats* stats = seg.info().Field(index::TextFieldNumber(i));
+    if (stats != nullptr && stats->name != schema.text_fields[i].name) {
+      report.errors.push_back(seg.name() + ": text field " + std::to_string(index::TextFieldNumber(i)) + " is '" +
+                              stats->name + "' but the schema names '" + schema.text_fields[i].name + "'");
+    }
+  }
+  for (const auto& column : seg.columns().List()) {
+    const ScalarField* field = schema.FindScalar(column.name);
+    if (field == nullptr) {
+      report.errors.push_back(seg.name() + ": column '" + column.name + "' is not in the schema");
+    } else if (field->type != column.type) {
+      report.errors.push_back(seg.name() + ": column '" + column.name + "' holds " + ScalarTypeName(column.type) +
+                              " values but the schema says " + ScalarTypeName(field->type));
+    }
+  }
+}
+
+}  // namespace
+
 VerifyReport VerifyIndex(const std::string& path) {
   VerifyReport report;
   auto dir = store::OpenFileSystemDirectory(path, false);
@@ -300,6 +326,7 @@ VerifyReport VerifyIndex(const std::string& path) {
       }
       report.files_checked += 1 + (e.live_generation ? 1 : 0);
       VerifySegment(*seg, report);
+      VerifyAgainstSchema(*seg, manifest.schema, report);
     } catch (const Error& err) {
       report.errors.push_back(err.what());
     }

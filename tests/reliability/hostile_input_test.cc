@@ -304,6 +304,33 @@ TEST(HostileInput, ManifestWhoseSegmentNumbersCollide) {
   }
 }
 
+TEST(HostileInput, ManifestWhoseSchemaDisagreesWithItsSegments) {
+  // verify checks the schema against what the segments hold: a date column
+  // the manifest calls integer, or a text field under another name.
+  testing::TempDir tmp;
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> edits = {
+      {"column 'date' holds date values but the schema says integer", {"\"type\": \"date\"", "\"type\": \"integer\""}},
+      {"text field 1 is 'title' but the schema names 'headline'", {"\"name\": \"title\"", "\"name\": \"headline\""}},
+  };
+  for (const auto& [want, edit] : edits) {
+    const std::string path = tmp.Sub(std::to_string(want.size()));
+    {
+      auto w = IndexWriter::Open(path);
+      Document d = Doc("a", "alpha", "first");
+      d.fields.push_back({"date", std::string("2023-01-02")});
+      w->AddDocument(d);
+      w->Commit();
+    }
+    ASSERT_TRUE(VerifyIndex(path).ok());
+    EditManifest(path, [&](std::string& j) { Replace(j, edit.first, edit.second); });
+    const VerifyReport report = VerifyIndex(path);
+    EXPECT_FALSE(report.ok()) << want;
+    std::string all;
+    for (const std::string& e : report.errors) all += e + "\n";
+    EXPECT_NE(all.find(want), std::string::npos) << all;
+  }
+}
+
 // Runs `check` in a child process without root's power to ignore file
 // permissions (as nobody), or here if we are not root. Returns its message.
 std::string RunUnprivileged(const std::function<std::string()>& check) {
