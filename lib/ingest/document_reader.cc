@@ -204,6 +204,10 @@ class TextFolderReader : public DocumentReader {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
       }
+      std::error_code missing;
+      if (p.extension() == ".txt" && it->is_symlink() && !fs::exists(p, missing)) {
+        throw IoError(p.string() + ": broken symbolic link");
+      }
       if (it->is_regular_file() && p.extension() == ".txt") {
         files_.push_back(p);
         total_ += it->file_size();

@@ -282,6 +282,18 @@ TEST(TextFolder, ReadsSortedRecursivelySkippingHidden) {
   EXPECT_EQ(docs[2].Text("body"), "");
 }
 
+TEST(TextFolder, BrokenSymbolicLinkIsAnErrorNamingIt) {
+  TempDir dir;
+  dir.Write("articles/ok.txt", "Title\nbody");
+  fs::create_symlink(dir.path() / "nowhere.txt", dir.path() / "articles" / "gone.txt");
+  try {
+    OpenDocuments((dir.path() / "articles").string());
+    FAIL() << "read";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("gone.txt: broken symbolic link"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TextFolder, InvalidUtf8NamesFileAndLine) {
   TempDir dir;
   const auto p = dir.Write("bad.txt", "Title\nline two\nbroken \xFF here");
