@@ -101,7 +101,9 @@ void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue
         }
         case ScalarType::kInteger: {
           const auto* i = std::get_if<int64_t>(&field.value);
-          if (i == nullptr || *i == INT64_MIN) return fail(where + "expected an integer (64-bit)");
+          if (i == nullptr) return fail(where + "expected an integer (64-bit)");
+          // -2^63 is the open lower end of a range (n:[* TO 0]).
+          if (*i == INT64_MIN) return fail(where + "integers start at -2^63 + 1 (-2^63 marks an open range end)");
           v.number = *i;
           break;
         }

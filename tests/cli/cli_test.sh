@@ -165,6 +165,24 @@ grep -q "notab.tsv:3: no tab" /tmp/loupe-cli-err.$$ || fail "line without a tab:
 printf '\ttrade\n' > "$work/noqid.tsv"
 expect_status 1 "$LOUPE" search "$idx" --queries "$work/noqid.tsv" --mode or --run "$work/x"
 grep -q "noqid.tsv:1: empty query id" /tmp/loupe-cli-err.$$ || fail "empty qid: $(cat /tmp/loupe-cli-err.$$)"
+# Run files: a 1,000-byte id is written whole (a fixed buffer cut it, and the
+# line's rank and score with it); an id or qid with whitespace cannot be a
+# TREC run field and stops the batch.
+long=$(python3 -c "print('x' * 1000)")
+printf '{"id":"%s","title":"kiwi"}\n' "$long" > "$work/long.jsonl"
+expect_status 0 "$LOUPE" index "$work/longidx" "$work/long.jsonl" --quiet
+printf 'q1\tkiwi\n' > "$work/kiwi.tsv"
+expect_status 0 "$LOUPE" search "$work/longidx" --queries "$work/kiwi.tsv" --mode or --run "$work/long.run"
+[[ $(awk '{print NF, length($3), $4}' "$work/long.run") == "6 1000 1" ]] || fail "long id in a run: $(cut -c1-80 "$work/long.run")"
+printf '{"id":"has space","title":"kiwi"}\n' > "$work/space.jsonl"
+expect_status 0 "$LOUPE" index "$work/longidx" "$work/space.jsonl" --quiet
+expect_status 1 "$LOUPE" search "$work/longidx" --queries "$work/kiwi.tsv" --mode or --run "$work/x"
+grep -q "'has space' holds whitespace" /tmp/loupe-cli-err.$$ || fail "id with a space in a run: $(cat /tmp/loupe-cli-err.$$)"
+printf 'q 1\tkiwi\n' > "$work/spaceqid.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/spaceqid.tsv" --mode or --run "$work/x"
+grep -q "spaceqid.tsv:1: query id holds whitespace" /tmp/loupe-cli-err.$$ || fail "qid with a space: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 0 "$LOUPE" search "$idx" trade --offset 1000
+grep -q "no hits past --offset 1000" /tmp/loupe-cli-out.$$ || fail "offset past the hits: $(cat /tmp/loupe-cli-out.$$)"
 # Counts that would wrap or show nothing.
 expect_status 2 "$LOUPE" search "$idx" trade -k 0
 expect_status 2 "$LOUPE" search "$idx" trade --offset -1

@@ -156,8 +156,12 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     snippet_options.before_match = "\033[1;33m";
     snippet_options.after_match = "\033[0m";
   }
-  if (!json && results.hits.empty() && results.total_hits.value_or(0) == 0) {
-    std::cout << "no documents match " << query->ToString() << "\n";
+  if (!json && results.hits.empty()) {
+    if (options.offset > 0 && options.k > 0) {
+      std::cout << "no hits past --offset " << options.offset << "\n";
+    } else if (results.total_hits.value_or(0) == 0) {
+      std::cout << "no documents match " << query->ToString() << "\n";
+    }
   }
   size_t rank = options.offset;
   for (const Hit& hit : results.hits) {
@@ -241,6 +245,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     // stops the batch: its results would silently be missing.
     if (tab == std::string::npos) throw BadInputError(path, line_number, "no tab: expected qid<TAB>query");
     if (tab == 0) throw BadInputError(path, line_number, "empty query id");
+    if (line.find_first_of(" \v\f") < tab) throw BadInputError(path, line_number, "query id holds whitespace");
     if (const size_t bad = util::FindInvalidUtf8(line); bad != std::string::npos) {
       throw BadInputError(path, line_number, "invalid UTF-8 at byte " + std::to_string(bad));
     }
@@ -300,7 +305,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   }
   std::ostream& out = run == "-" ? std::cout : file;
   uint64_t hit_sum = 0;
-  char line[512];
+  char score[64];
   for (size_t i = 0; i < n; ++i) {
     if (count) {
       out << qids[i] << " " << counts[i] << "\n";
@@ -310,8 +315,13 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     hit_sum += results[i].hits.size();
     size_t rank = options.offset;
     for (const Hit& h : results[i].hits) {
-      std::snprintf(line, sizeof line, " Q0 %s %zu %.6f loupe\n", h.id.c_str(), ++rank, static_cast<double>(h.score));
-      out << qids[i] << line;
+      if (h.id.find_first_of(" \t\n\r\v\f") != std::string::npos) {
+        throw InvalidArgumentError("document id '" + util::SanitizeUtf8(h.id) +
+                                   "' holds whitespace, which a TREC run line cannot");
+      }
+      // The id is written whole (ids may be 4,096 bytes; a fixed buffer cut them).
+      std::snprintf(score, sizeof score, "%.6f", static_cast<double>(h.score));
+      out << qids[i] << " Q0 " << h.id << " " << ++rank << " " << score << " loupe\n";
     }
   }
   out.flush();
