@@ -60,6 +60,12 @@ assert len(hits) == 36 and dates == sorted(dates, reverse=True), dates
 "$LOUPE" search "$idx" 'trade' --sort date -k 3 >"$work/sorted.txt" || fail "--sort date (text)"
 grep -q "date: " "$work/sorted.txt" || fail "--sort date prints the dates"
 
+# One field faceted twice: distinct JSON keys; the same --facet twice: usage error.
+"$LOUPE" search "$idx" '*' -k 0 --facet date:year --facet date:day --json >"$work/twice.json" || fail "--facet twice"
+python3 -c 'import json,sys; f=json.loads(open(sys.argv[1]).read().splitlines()[-1])["facets"]; assert sorted(f) == ["date:day", "date:year"], f' \
+  "$work/twice.json" || fail "facet keys of one field twice: $(tail -c 300 "$work/twice.json")"
+"$LOUPE" search "$idx" '*' -k 0 --facet topics --facet topics >/dev/null 2>&1; [[ $? == 2 ]] || fail "--facet given twice"
+
 # Facets over all matching documents.
 "$LOUPE" search "$idx" '*' -k 0 --facet topics --facet section --facet date:month --facet-top 0 --json \
   >"$work/facets.json" || fail "--facet --json"

@@ -97,14 +97,32 @@ void ReportSyntaxError(const QuerySyntaxError& e) {
             << std::string(e.column() - 1, ' ') << "^\n";
 }
 
+// The JSON key of each facet: its field, or the --facet spec as given when
+// one field is faceted more than once (date:year and date:day), so that no
+// key repeats.
+std::vector<std::string> FacetKeys(const po::variables_map& vm) {
+  if (!vm.count("facet")) return {};
+  const auto specs = vm["facet"].as<std::vector<std::string>>();
+  std::vector<std::string> keys;
+  for (const std::string& spec : specs) {
+    const std::string field = spec.substr(0, spec.find(':'));
+    const auto same_field = std::count_if(specs.begin(), specs.end(), [&](const std::string& other) {
+      return other.substr(0, other.find(':')) == field;
+    });
+    keys.push_back(same_field > 1 ? spec : field);
+  }
+  return keys;
+}
+
 // Facet counts: a table per field, or one JSON line after the hits' lines.
-void PrintFacets(const SearchResults& results, bool json) {
+void PrintFacets(const SearchResults& results, bool json, const std::vector<std::string>& keys) {
   if (results.facets.empty()) return;
   if (json) {
     util::JsonWriter w;
     w.BeginObject().Key("total_hits").Uint(results.total_hits.value_or(0)).Key("facets").BeginObject();
-    for (const FacetResult& f : results.facets) {
-      w.Key(f.field).BeginObject().Key("missing").Uint(f.missing).Key("counts").BeginArray();
+    for (size_t i = 0; i < results.facets.size(); ++i) {
+      const FacetResult& f = results.facets[i];
+      w.Key(i < keys.size() ? keys[i] : f.field).BeginObject().Key("missing").Uint(f.missing).Key("counts").BeginArray();
       for (const FacetCount& c : f.counts) w.BeginObject().Key("value").String(c.value).Key("count").Uint(c.count).EndObject();
       w.EndArray().EndObject();
     }
@@ -143,7 +161,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
   const SearchResults results = searcher.Search(*query, run_options);
   if (vm.count("count")) {
     std::cout << results.total_hits.value_or(0) << "\n";
-    PrintFacets(results, json);
+    PrintFacets(results, json, FacetKeys(vm));
     return kExitOk;
   }
   std::vector<std::string> fields =
@@ -210,7 +228,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     if (vm.count("explain")) std::cout << searcher.Explain(*query, hit, options).ToString(2);
     std::cout << "\n";
   }
-  PrintFacets(results, json);
+  PrintFacets(results, json, FacetKeys(vm));
   return kExitOk;
 }
 
@@ -411,7 +429,13 @@ int RunSearch(const std::vector<std::string>& args) {
     if (search_options.sort.field.empty()) throw UsageError("--sort needs a field name (or score)");
   }
   if (vm.count("facet")) {
-    for (const std::string& spec : vm["facet"].as<std::vector<std::string>>()) {
+    const auto specs = vm["facet"].as<std::vector<std::string>>();
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (std::find(specs.begin(), specs.begin() + static_cast<long>(i), specs[i]) != specs.begin() + static_cast<long>(i)) {
+        throw UsageError("--facet " + specs[i] + " given twice");
+      }
+    }
+    for (const std::string& spec : specs) {
       FacetRequest r;
       r.top = vm["facet-top"].as<size_t>();
       const size_t colon = spec.find(':');
