@@ -183,6 +183,11 @@ expect_status 1 "$LOUPE" search "$idx" --queries "$work/spaceqid.tsv" --mode or 
 grep -q "spaceqid.tsv:1: query id holds whitespace" /tmp/loupe-cli-err.$$ || fail "qid with a space: $(cat /tmp/loupe-cli-err.$$)"
 expect_status 0 "$LOUPE" search "$idx" trade --offset 1000
 grep -q "no hits past --offset 1000" /tmp/loupe-cli-out.$$ || fail "offset past the hits: $(cat /tmp/loupe-cli-out.$$)"
+# A body given as a list of strings is searched and snippeted.
+printf '{"id":"list-body","title":"kiwi three","body":["kiwi","fruit salad"]}\n' > "$work/listbody.jsonl"
+expect_status 0 "$LOUPE" index "$work/listidx" "$work/listbody.jsonl" --quiet
+expect_status 0 "$LOUPE" search "$work/listidx" salad --json
+grep -q '"snippet":"kiwi fruit \[salad\]"' /tmp/loupe-cli-out.$$ || fail "snippet of a list body: $(cat /tmp/loupe-cli-out.$$)"
 # Counts that would wrap or show nothing.
 expect_status 2 "$LOUPE" search "$idx" trade -k 0
 expect_status 2 "$LOUPE" search "$idx" trade --offset -1

@@ -20,7 +20,8 @@ constexpr std::string_view kMergeUsage =
 constexpr std::string_view kDeleteUsage =
     "DIR --id ID...\n\n"
     "Deletes the documents with these ids and commits. They vanish from results at\n"
-    "once and from disk when their segments are merged.";
+    "once and from disk when their segments are merged. Like rm, it exits 1 when\n"
+    "an id is not in the index, after deleting and committing the others.";
 
 }  // namespace
 

@@ -191,8 +191,14 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
       std::string text;
       for (const std::string& src : f->sources) {
         if (src == "title" && f->sources.size() > 1) continue;  // the title is printed on its own
-        if (!text.empty()) text += "\n";
-        text += doc.Text(src);
+        const FieldValue* value = doc.Find(src);
+        if (value == nullptr) continue;
+        // A list of strings was indexed item by item: its items are text too.
+        const auto* list = std::get_if<StringList>(value);
+        for (const std::string_view item : list ? *list : StringList{std::string(doc.Text(src))}) {
+          if (!text.empty()) text += "\n";
+          text += item;
+        }
       }
       return text;
     }();
