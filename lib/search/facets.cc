@@ -33,18 +33,27 @@ FacetResult FacetCounter::Finish() {
     for (const DateBucket& b : buckets_) r.counts.push_back({util::FormatDate(b.first, precision_), b.count});
     return r;
   }
-  if (type_ == ScalarType::kKeyword) {
-    for (auto& [value, count] : keywords_) r.counts.push_back({value, count});
-  } else {
-    for (const auto& [value, count] : numbers_) r.counts.push_back({std::to_string(value), count});
-  }
-  const auto better = [&](const FacetCount& a, const FacetCount& b) {
-    if (a.count != b.count) return a.count > b.count;
-    return a.value < b.value;
+  // Most frequent first, ties by value: as text for keywords, as numbers
+  // for integers (-3 after -9, not before).
+  const auto ranked = [&](auto counts) {
+    const auto better = [](const auto& a, const auto& b) {
+      if (a.second != b.second) return a.second > b.second;
+      return a.first < b.first;
+    };
+    const size_t top = request_.top == 0 ? counts.size() : std::min(request_.top, counts.size());
+    std::partial_sort(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(top), counts.end(), better);
+    counts.resize(top);
+    return counts;
   };
-  const size_t top = request_.top == 0 ? r.counts.size() : std::min(request_.top, r.counts.size());
-  std::partial_sort(r.counts.begin(), r.counts.begin() + static_cast<std::ptrdiff_t>(top), r.counts.end(), better);
-  r.counts.resize(top);
+  if (type_ == ScalarType::kKeyword) {
+    for (auto& [value, count] : ranked(std::vector<std::pair<std::string, uint64_t>>(keywords_.begin(), keywords_.end()))) {
+      r.counts.push_back({std::move(value), count});
+    }
+  } else {
+    for (const auto& [value, count] : ranked(std::vector<std::pair<int64_t, uint64_t>>(numbers_.begin(), numbers_.end()))) {
+      r.counts.push_back({std::to_string(value), count});
+    }
+  }
   return r;
 }
 

@@ -105,6 +105,24 @@ TEST(ScalarFields, ValuesThatDoNotFitAreRefusedOrKeptStoredOnly) {
   }
 }
 
+TEST(ScalarFields, IntegerFacetTiesAreOrderedAsNumbers) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true});
+  const int64_t values[] = {10, -3, INT64_MIN + 1, 2, 2};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    writer->AddDocument({std::to_string(i), {{"title", std::string("x")}, {"n", values[i]}}});
+  }
+  writer->Commit();
+  const auto reader = IndexReader::Open(tmp.Sub("idx"));
+  SearchOptions options{.k = 0};
+  options.facets.push_back({.field = "n", .top = 0});
+  const SearchResults r = Searcher(reader).Search(*ParseQuery("*", reader->schema()), options);
+  ASSERT_EQ(r.facets.size(), 1u);
+  std::vector<std::string> order;
+  for (const FacetCount& c : r.facets[0].counts) order.push_back(c.value + "x" + std::to_string(c.count));
+  EXPECT_EQ(order, (std::vector<std::string>{"2x2", "-9223372036854775807x1", "-3x1", "10x1"}));
+}
+
 TEST(TextFields, AValueThatIsNotTextIsNotedStoredAndNotIndexed) {
   testing::TempDir tmp;
   auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true});
