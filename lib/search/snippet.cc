@@ -16,6 +16,8 @@ namespace {
 struct QueryTerms {
   std::set<std::string> terms;
   std::vector<std::string> prefixes;
+  // Exact phrases: their words are marked only where the whole phrase is.
+  std::vector<const std::vector<Query::PhraseTerm>*> phrases;
 };
 
 void Collect(const Query& q, const std::string& field, QueryTerms& out) {
@@ -27,7 +29,11 @@ void Collect(const Query& q, const std::string& field, QueryTerms& out) {
       if (q.field() == field) out.prefixes.push_back(q.term());
       break;
     case Query::Kind::kPhrase:
-      if (q.field() == field) {
+      if (q.field() != field) break;
+      if (q.slop() == 0 && q.phrase().size() > 1) {
+        out.phrases.push_back(&q.phrase());
+      } else {
+        // A sloppy phrase's words are marked wherever they are.
         for (const auto& t : q.phrase()) out.terms.insert(t.term);
       }
       break;
@@ -43,9 +49,33 @@ void Collect(const Query& q, const std::string& field, QueryTerms& out) {
 
 struct Match {
   uint32_t start, end;  // bytes
+  uint32_t position;
   bool hit;
   std::string term;
 };
+
+// Marks the words of each occurrence of an exact phrase.
+void MarkPhrases(const QueryTerms& wanted, std::vector<Match>& tokens) {
+  const auto at_position = [&](uint32_t position) -> Match* {
+    const auto it = std::lower_bound(tokens.begin(), tokens.end(), position,
+                                     [](const Match& m, uint32_t p) { return m.position < p; });
+    return it != tokens.end() && it->position == position ? &*it : nullptr;
+  };
+  for (const auto* phrase : wanted.phrases) {
+    const Query::PhraseTerm& first = phrase->front();
+    for (const Match& token : tokens) {
+      if (token.term != first.term || token.position < first.position) continue;
+      const uint32_t start = token.position - first.position;
+      bool whole = true;
+      for (const Query::PhraseTerm& t : *phrase) {
+        const Match* m = at_position(start + t.position);
+        whole = whole && m != nullptr && m->term == t.term;
+      }
+      if (!whole) continue;
+      for (const Query::PhraseTerm& t : *phrase) at_position(start + t.position)->hit = true;
+    }
+  }
+}
 
 // Whitespace runs (newlines included) become one space in a snippet.
 void AppendFlat(std::string& out, std::string_view text) {
@@ -76,8 +106,9 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
     const Token& t = stream.token();
     bool hit = wanted.terms.contains(std::string(t.term));
     for (const std::string& p : wanted.prefixes) hit = hit || t.term.starts_with(p);
-    tokens.push_back({t.start, t.end, hit, std::string(t.term)});
+    tokens.push_back({t.start, t.end, t.position, hit, std::string(t.term)});
   }
+  MarkPhrases(wanted, tokens);
   const size_t limit = std::max<size_t>(options.max_chars, 20);
   // Best window (two pointers over the tokens, counts kept as it slides):
   // most distinct matched terms, then most matches, earliest first.

@@ -95,6 +95,12 @@ TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
   EXPECT_LE(snippet.size(), 400u);
   // No match in the text: its beginning.
   EXPECT_EQ(s.Snippet(*q, "body", "Nothing relevant here."), "Nothing relevant here.");
+  // An exact phrase's words are marked where the phrase is, not elsewhere;
+  // a sloppy phrase's wherever they are.
+  EXPECT_EQ(s.Snippet(*q, "body", "Talks about trade. Then trade talks began."),
+            "Talks about trade. Then [trade] [talks] began.");
+  const QueryPtr sloppy = ParseQuery("\"trade talks\"~2", s.reader().schema());
+  EXPECT_EQ(s.Snippet(*sloppy, "body", "Talks about trade."), "[Talks] about [trade].");
 }
 
 TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {

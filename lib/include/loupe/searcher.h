@@ -138,7 +138,8 @@ class Searcher {
   /// @throws CorruptionError damaged stored bytes
   Document Fetch(const Hit& hit) const;
   /// The best fragment of `text` (normally the stored value of `field`) for
-  /// the query's terms in `field`, with the matched words marked.
+  /// the query's terms in `field`, with the matched words marked (the words
+  /// of an exact phrase only where the whole phrase occurs).
   /// @throws InvalidArgumentError a field the index does not have
   std::string Snippet(const Query& query, const std::string& field, std::string_view text,
                       const SnippetOptions& options = {}) const;
