@@ -188,6 +188,10 @@ printf '{"id":"list-body","title":"kiwi three","body":["kiwi","fruit salad"]}\n'
 expect_status 0 "$LOUPE" index "$work/listidx" "$work/listbody.jsonl" --quiet
 expect_status 0 "$LOUPE" search "$work/listidx" salad --json
 grep -q '"snippet":"kiwi fruit \[salad\]"' /tmp/loupe-cli-out.$$ || fail "snippet of a list body: $(cat /tmp/loupe-cli-out.$$)"
+# --fields chooses the stored fields of --json too.
+expect_status 0 "$LOUPE" search "$work/listidx" salad --json --fields title
+python3 -c 'import json,sys; h=json.loads(open(sys.argv[1]).readline()); assert h["fields"] == {"title": "kiwi three"} and "snippet" not in h, h' \
+  /tmp/loupe-cli-out.$$ || fail "--json --fields title: $(cat /tmp/loupe-cli-out.$$)"
 # Counts that would wrap or show nothing.
 expect_status 2 "$LOUPE" search "$idx" trade -k 0
 expect_status 2 "$LOUPE" search "$idx" trade --offset -1

@@ -205,13 +205,19 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     if (json) {
       util::JsonWriter w;
       w.BeginObject().Key("rank").Uint(rank).Key("id").String(hit.id).Key("score").Double(hit.score);
+      // Every stored field, or with --fields those named (in the document's order).
+      const bool chosen = vm.count("fields") > 0;
+      const auto wanted = [&](const std::string& name) {
+        return !chosen || std::find(fields.begin(), fields.end(), name) != fields.end();
+      };
       w.Key("fields").BeginObject();
       for (const Field& f : doc.fields) {
+        if (!wanted(f.name)) continue;
         w.Key(f.name);
         WriteValue(w, f.value);
       }
       w.EndObject();
-      w.Key("snippet").String(searcher.Snippet(*query, snippet_field, source_text));
+      if (wanted("snippet")) w.Key("snippet").String(searcher.Snippet(*query, snippet_field, source_text));
       if (vm.count("explain")) w.Key("explain").String(searcher.Explain(*query, hit, options).ToString());
       w.EndObject();
       std::cout << w.str() << "\n";
@@ -395,7 +401,8 @@ int RunSearch(const std::vector<std::string>& args) {
       ("count", "print only the number of matching documents (then any --facet counts); with --queries "
                 "--mode query, count each line instead of ranking it")
       ("explain", "show the BM25 breakdown of each hit's score")
-      ("fields", po::value<std::string>(), "comma-separated fields to print (default: title,snippet)")
+      ("fields", po::value<std::string>(), "comma-separated fields to print (default: title,snippet; with "
+                                           "--json every stored field and the snippet)")
       ("and", "bare words are all required (default: any, ranked)")
       ("sort", po::value<std::string>(), "order hits by a date or integer field: FIELD (ascending), -FIELD "
                                          "(descending), or score (the default); ties by score, then id")
