@@ -18,12 +18,15 @@
 
 #include <xxhash.h>
 
+#include "index/manifest.h"
 #include "ingest/document_reader.h"
 #include "loupe/error.h"
 #include "loupe/index_reader.h"
 #include "loupe/index_writer.h"
 #include "loupe/query.h"
 #include "loupe/searcher.h"
+#include "store/checked_file.h"
+#include "store/directory.h"
 #include "test_util.h"
 
 namespace loupe {
@@ -241,17 +244,16 @@ TEST(HostileInput, NewerFormatOrAnotherProgramsDirectory) {
 // footer ending in XXH3-64 of everything before it): damage that checksums
 // cannot catch.
 void EditManifest(const std::string& dir, const std::function<void(std::string&)>& edit) {
-  fs::path newest;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.starts_with("commit_") && !name.ends_with(".tmp") && e.path() > newest) newest = e.path();
-  }
+  const auto directory = store::OpenFileSystemDirectory(dir, false);
+  const fs::path newest = fs::path(dir) / index::ManifestFileName(*index::LatestGeneration(*directory));
   std::ifstream in(newest, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   in.close();
-  std::string json = bytes.substr(24, bytes.size() - 24 - 16);
+  const size_t header = store::kHeaderSize, footer = store::kFooterSize;
+  std::string json = bytes.substr(header, bytes.size() - header - footer);
   edit(json);
-  std::string out = bytes.substr(0, 24) + json + bytes.substr(bytes.size() - 16, 8);
+  // The footer's first 8 bytes (magic, reserved) stay; its checksum is new.
+  std::string out = bytes.substr(0, header) + json + bytes.substr(bytes.size() - footer, 8);
   const uint64_t sum = XXH3_64bits(out.data(), out.size());
   out.append(reinterpret_cast<const char*>(&sum), 8);  // little-endian, as the tests' host
   std::ofstream(newest, std::ios::binary | std::ios::trunc) << out;
