@@ -215,6 +215,7 @@ void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedF
   prefetch_positions_ = false;
   positions_decoded_ = 0;
   positions_index_ = kNoMoreDocs;
+  pending_gaps_ = 0;
   shallow_block_ = 0;
   if (info.doc_freq == 0) {
     num_blocks_ = 0;
@@ -241,6 +242,7 @@ void PostingsCursor::Reset(const store::CheckedFile* post, const store::CheckedF
       positions_.assign(1, info.single_position);
       positions_decoded_ = 1;
       positions_index_ = 0;
+      positions_ready_ = 1;
     }
     positions_at_ = first_positions_;
     shallow_last_doc_ = doc_;
@@ -404,22 +406,21 @@ void PostingsCursor::OpenPositionsGroup() {
   unary_ = p + firsts_bytes;
   low_ = unary_ + unary_bytes;
   firsts_bit_ = unary_bit_ = low_bit_ = 0;
+  pending_gaps_ = 0;
 }
 
-void PostingsCursor::DecodeCurrentPositions() {
+void PostingsCursor::StartCurrentPositions() {
   if (!freqs_ready_) DecodeFreqs();
   if (positions_decoded_ == 0) OpenPositionsGroup();
   if (index_ < positions_decoded_) Corrupt("positions asked for out of order");
   const uint8_t* end = reinterpret_cast<const uint8_t*>(pos_->data().data()) + pos_->body_end();
-  codec::BitReader firsts(firsts_, unary_), unary(unary_, low_), low(low_, end);
+  codec::BitReader firsts(firsts_, unary_), unary(unary_, low_);
   firsts.set_bit_position(firsts_bit_);
-  unary.set_bit_position(unary_bit_);
-  low.set_bit_position(low_bit_);
   // The docs in between, passed over: their sizes follow from their spans
-  // and frequencies, their unary parts from a popcount.
-  uint64_t ones = 0, first_bits = 0, low_bits = 0;
-  for (; positions_decoded_ < index_; ++positions_decoded_) {
-    const uint32_t d = positions_decoded_;
+  // and frequencies, their unary parts from a popcount. So does what a
+  // partial decode left of the doc before.
+  uint64_t ones = pending_gaps_, first_bits = 0, low_bits = uint64_t{pending_gaps_} * pending_rice_;
+  for (uint32_t d = positions_decoded_; d < index_; ++d) {
     const auto span = spans_[docs_[d]];
     first_bits += FirstPositionBits(span);
     // No branch on the frequency: one or more is a coin toss per doc.
@@ -428,46 +429,66 @@ void PostingsCursor::DecodeCurrentPositions() {
     low_bits += uint64_t{gaps} * RiceParameter(span, freqs_[d]);
   }
   firsts.Skip(first_bits);
-  low.Skip(low_bits);
+  unary.set_bit_position(unary_bit_);
   unary.SkipOnes(ones);
-  // The current doc.
+  unary_bit_ = unary.bit_position();
+  low_bit_ += low_bits;
+  // The current doc: its first position now, its gaps on demand.
   const auto span = spans_[docs_[index_]];
   const uint32_t freq = freqs_[index_];
   if (positions_.size() < freq) positions_.resize(std::max<size_t>(freq, 2 * positions_.size()));
-  if (gap_lows_.size() < freq) gap_lows_.resize(positions_.size());
-  uint32_t* q = positions_.data();
-  q[0] = static_cast<uint32_t>(firsts.Read(FirstPositionBits(span)));
-  if (freq > 1) {
-    // Each gap's two halves are read in bulk (a load per 56 bits, not per
-    // code), then summed: gap = (unary << k | low) + 1.
-    const uint32_t k = RiceParameter(span, freq);
-    uint32_t* highs = q + 1;
-    uint32_t* lows = gap_lows_.data();
-    unary.ReadUnaries(freq - 1, highs);
-    low.ReadMany(freq - 1, k, lows);
-    uint64_t at = q[0];
-    bool beyond = false;
-    for (uint32_t j = 0; j + 1 < freq; ++j) {
-      const uint64_t gap = (uint64_t{highs[j]} << k) | lows[j];
-      beyond |= gap >= span;  // also keeps the sum below 2^64
-      at += gap + 1;
-      q[j + 1] = static_cast<uint32_t>(at);
-    }
-    // Every position lies inside the doc's span; a damaged stream fails here.
-    if (beyond || at >= span) pos_->Corrupt("positions beyond the document's span");
+  const auto first = static_cast<uint32_t>(firsts.Read(FirstPositionBits(span)));
+  if (first >= span) pos_->Corrupt("positions beyond the document's span");
+  if (firsts.error() || unary.error() || low_bit_ > uint64_t(end - low_) * 8) {
+    pos_->Corrupt("truncated positions group");
   }
-  if (q[0] >= span) pos_->Corrupt("positions beyond the document's span");
-  if (firsts.error() || unary.error() || low.error()) pos_->Corrupt("truncated positions group");
-  ++positions_decoded_;
-  positions_index_ = index_;
+  positions_[0] = first;
   firsts_bit_ = firsts.bit_position();
-  unary_bit_ = unary.bit_position();
-  low_bit_ = low.bit_position();
+  positions_decoded_ = index_ + 1;
+  positions_index_ = index_;
+  positions_ready_ = 1;
+  pending_gaps_ = freq - 1;
+  pending_rice_ = RiceParameter(span, freq);
+  pending_span_ = span;
 }
 
-const uint32_t* PostingsCursor::Positions() {
-  if (positions_index_ != index_) DecodeCurrentPositions();
-  return positions_.data();
+void PostingsCursor::ContinuePositions(uint32_t bound) {
+  // Chunks of 16 gaps: a few loads of each stream, and at most a chunk
+  // decoded beyond what the bound needs.
+  constexpr uint32_t kChunk = 16;
+  const uint8_t* end = reinterpret_cast<const uint8_t*>(pos_->data().data()) + pos_->body_end();
+  codec::BitReader unary(unary_, low_), low(low_, end);
+  unary.set_bit_position(unary_bit_);
+  low.set_bit_position(low_bit_);
+  const uint32_t k = pending_rice_;
+  const uint32_t span = pending_span_;
+  if (gap_lows_.size() < kChunk) gap_lows_.resize(kChunk);
+  uint32_t* lows = gap_lows_.data();
+  uint32_t ready = positions_ready_;
+  uint64_t at = positions_[ready - 1];
+  bool beyond = false;
+  do {
+    const uint32_t n = std::min(pending_gaps_, kChunk);
+    // Each gap's two halves are read in bulk (a load per 56 bits, not per
+    // code), then summed: gap = (unary << k | low) + 1.
+    uint32_t* q = positions_.data() + ready;
+    unary.ReadUnaries(n, q);
+    low.ReadMany(n, k, lows);
+    for (uint32_t j = 0; j < n; ++j) {
+      const uint64_t gap = (uint64_t{q[j]} << k) | lows[j];
+      beyond |= gap >= span;  // also keeps the sum below 2^64
+      at += gap + 1;
+      q[j] = static_cast<uint32_t>(at);
+    }
+    ready += n;
+    pending_gaps_ -= n;
+    // Every position lies inside the doc's span; a damaged stream fails here.
+    if (beyond || at >= span) pos_->Corrupt("positions beyond the document's span");
+  } while (pending_gaps_ > 0 && at < bound);
+  if (unary.error() || low.error()) pos_->Corrupt("truncated positions group");
+  positions_ready_ = ready;
+  unary_bit_ = unary.bit_position();
+  low_bit_ = low.bit_position();
 }
 
 uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {

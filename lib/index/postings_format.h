@@ -58,6 +58,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "codec/block_codec.h"
 #include "codec/packed_ints.h"
 #include "index/impact.h"
@@ -195,7 +199,22 @@ class PostingsCursor {
   }
   uint32_t freq();
   // Positions of the current doc (freq() of them), valid until the cursor moves.
-  const uint32_t* Positions();
+  const uint32_t* Positions() {
+    uint32_t count;
+    return PositionsThrough(UINT32_MAX, &count);
+  }
+  // A prefix of the current doc's positions that holds every one <= bound:
+  // decoding stops at the first position >= bound (or at the last one), and
+  // *count says how many are valid. A phrase query needs a frequent term's
+  // positions only up to the last place the rarer terms allow, so it stops
+  // early; the rest are passed over (or decoded by a later call with a
+  // higher bound) as if skipped. Valid until the cursor moves.
+  const uint32_t* PositionsThrough(uint32_t bound, uint32_t* count) {
+    if (positions_index_ != index_) StartCurrentPositions();
+    if (pending_gaps_ > 0 && positions_[positions_ready_ - 1] < bound) ContinuePositions(bound);
+    *count = positions_ready_;
+    return positions_.data();
+  }
   // Tells the cursor that Positions() will be asked for in most blocks it
   // loads (phrase queries): it then starts fetching a block's positions from
   // memory when it loads the block, so the fetch overlaps the conjunction's
@@ -220,6 +239,23 @@ class PostingsCursor {
   // phrase queries: most targets are a few docs ahead.)
   uint32_t SearchBlock(uint32_t target) const {
     uint32_t i = index_;
+#if defined(__SSE2__)
+    // The next 8 docs compared at once: the docs below target form a prefix
+    // (docs are sorted), so the first one at or above it is where the mask
+    // of "below" first has a zero. No branch per doc to mispredict; docs
+    // past block_len_ are stale but come after the answer (the block's last
+    // doc is >= target).
+    if (i + 8 <= kPostingsBlock) {
+      const __m128i bias = _mm_set1_epi32(INT32_MIN);
+      const __m128i t = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(target)), bias);
+      const __m128i lo = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(docs_ + i)), bias);
+      const __m128i hi = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(docs_ + i + 4)), bias);
+      const auto below = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(t, lo))) |
+                                               _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(t, hi))) << 4);
+      if (below != 0xFF) return i + static_cast<uint32_t>(std::countr_one(below));
+      i += 8;
+    }
+#endif
     for (const uint32_t stop = std::min(i + 8, block_len_); i < stop; ++i) {
       if (docs_[i] >= target) return i;
     }
@@ -235,9 +271,13 @@ class PostingsCursor {
     return lo;
   }
   void DecodeFreqs();
-  // Skips the positions of the block's docs before index_ and decodes those
-  // of index_ (positions are asked for in doc order).
-  void DecodeCurrentPositions();
+  // Skips the positions of the block's docs before index_ (and the rest of
+  // a doc left partly decoded) and decodes index_'s first position
+  // (positions are asked for in doc order).
+  void StartCurrentPositions();
+  // Decodes more of the current doc's gaps, a chunk at a time, until a
+  // position >= bound or the last one.
+  void ContinuePositions(uint32_t bound);
   void OpenPositionsGroup();
   void PrefetchGroup() const;
   uint32_t BlockLastDoc(uint32_t block) const;
@@ -274,6 +314,10 @@ class PostingsCursor {
   uint64_t unary_bit_ = 0;
   uint64_t low_bit_ = 0;
   uint32_t positions_index_ = kNoMoreDocs;  // index_ whose positions are in positions_
+  uint32_t positions_ready_ = 0;            // how many of them are decoded
+  uint32_t pending_gaps_ = 0;               // its gaps not yet decoded
+  uint32_t pending_rice_ = 0;               // their Rice parameter
+  uint32_t pending_span_ = 0;               // its span (to check what is decoded)
 
   uint32_t shallow_block_ = 0;
   uint32_t shallow_last_doc_ = 0;

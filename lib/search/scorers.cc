@@ -249,9 +249,11 @@ float PhraseScorer::ExactFreq() {
   }
   for (size_t o = 1; o < n && !starts_.empty(); ++o) {
     const size_t i = order_[o].second;
-    const uint32_t* q = cursors_[i].Positions();
-    const uint32_t size = order_[o].first;
     const uint32_t offset = offsets_[i];
+    // Decoded only as far as the last start still standing needs.
+    uint32_t size;
+    const uint32_t* q = cursors_[i].PositionsThrough(
+        static_cast<uint32_t>(std::min<uint64_t>(uint64_t{starts_.back()} + offset, UINT32_MAX)), &size);
     size_t kept = 0;
     if (uint64_t{starts_.size()} * size <= kAllPairsLimit) {
       for (const uint32_t start : starts_) {
@@ -289,8 +291,10 @@ float PhraseScorer::ExactFreq2() {
   const uint32_t rare_offset = offsets_[a_rarer ? 0 : 1], other_offset = offsets_[a_rarer ? 1 : 0];
   const uint32_t* r = rare.Positions();
   if (r[n_rare - 1] < rare_offset) return 0;
-  const uint32_t n_other = a_rarer ? fb : fa;
-  const uint32_t* o = other.Positions();
+  // The other term is decoded only as far as the last start needs.
+  const uint64_t last_want = uint64_t{r[n_rare - 1]} - rare_offset + other_offset;
+  uint32_t n_other;
+  const uint32_t* o = other.PositionsThrough(static_cast<uint32_t>(std::min<uint64_t>(last_want, UINT32_MAX)), &n_other);
   // For each start the rarer term allows, the other term at its offset
   // from it: every pair compared when the lists are short, else a scan.
   uint32_t matches = 0;

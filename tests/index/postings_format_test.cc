@@ -102,6 +102,64 @@ TEST_F(PostingsFormatTest, EveryPostingReadsBack) {
   }
 }
 
+// A phrase query reads a prefix of a doc's positions (up to a bound), then
+// perhaps more of them, or none, and leaves docs out: whatever it skips or
+// leaves half-read, the positions it asks for later must be exact. Advance
+// takes small steps too (within a block) and large ones.
+TEST_F(PostingsFormatTest, PositionPrefixesAndSkipsReadBackExactly) {
+  std::mt19937_64 rng(testing::TestSeed() + 2);
+  const uint32_t max_doc = 3000;
+  std::vector<TermPostings> terms;
+  for (uint32_t n : {2u, 129u, 700u, 3000u}) terms.push_back(RandomTerm(rng, max_doc, n, 60));
+  Write(IndexOptions::kPositions, terms, max_doc);
+  PostingsCursor c;
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const TermPostings& term = terms[t];
+    std::vector<size_t> starts(term.docs.size() + 1, 0);  // of each posting's positions
+    for (size_t i = 0; i < term.docs.size(); ++i) starts[i + 1] = starts[i] + term.freqs[i];
+    for (int trial = 0; trial < 40; ++trial) {
+      c.Reset(post_.get(), pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[t], max_doc);
+      c.PrefetchPositions();
+      uint32_t target = 0;
+      for (;;) {
+        target += rng() % 4 == 0 ? static_cast<uint32_t>(rng() % 400) : 1 + static_cast<uint32_t>(rng() % 12);
+        const auto it = std::lower_bound(term.docs.begin(), term.docs.end(), target);
+        const uint32_t got = c.Advance(target);
+        if (it == term.docs.end()) {
+          ASSERT_EQ(got, PostingsCursor::kNoMoreDocs);
+          break;
+        }
+        ASSERT_EQ(got, *it) << "term " << t << " target " << target;
+        const size_t i = static_cast<size_t>(it - term.docs.begin());
+        const uint32_t* want = term.positions.data() + starts[i];
+        const uint32_t freq = term.freqs[i];
+        ASSERT_EQ(c.freq(), freq);
+        const int what = static_cast<int>(rng() % 4);
+        if (what == 0) continue;  // positions left out
+        // One or two prefixes, the second with a higher bound, and sometimes
+        // all of them after.
+        uint32_t bound = want[rng() % freq] + static_cast<uint32_t>(rng() % 3);
+        for (int round = 0; round < (what == 1 ? 1 : 2); ++round) {
+          uint32_t count = 0;
+          const uint32_t* got_positions = c.PositionsThrough(bound, &count);
+          ASSERT_GE(count, 1u);
+          ASSERT_LE(count, freq);
+          for (uint32_t j = 0; j < count; ++j) ASSERT_EQ(got_positions[j], want[j]) << "doc " << *it;
+          // Every position <= bound is in the prefix.
+          if (count < freq) {
+            ASSERT_GE(got_positions[count - 1], bound);
+          }
+          bound += static_cast<uint32_t>(rng() % 3000);
+        }
+        if (what == 3) {
+          const uint32_t* all = c.Positions();
+          for (uint32_t j = 0; j < freq; ++j) ASSERT_EQ(all[j], want[j]) << "doc " << *it;
+        }
+      }
+    }
+  }
+}
+
 TEST_F(PostingsFormatTest, DocsOnlyAndAdvance) {
   std::mt19937_64 rng(testing::TestSeed() + 1);
   const uint32_t max_doc = 100000;
