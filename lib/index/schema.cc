@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <set>
+
 #include "loupe/error.h"
 
 namespace loupe {
@@ -131,7 +133,14 @@ Schema Schema::FromJson(std::string_view json, const Schema& base) {
   if (root.get_object().get(object)) throw InvalidArgumentError("schema: expected a JSON object");
   Schema schema = base;
   bool text_replaced = false;
+  // JSON allows a key twice; a schema that does is a mistake to report, not
+  // a choice of one of them to make silently.
+  const auto once = [](std::set<std::string, std::less<>>& seen, std::string_view key, const std::string& what) {
+    if (!seen.emplace(key).second) throw InvalidArgumentError(what + "\"" + std::string(key) + "\" is given twice");
+  };
+  std::set<std::string, std::less<>> top_keys;
   for (auto [key, value] : object) {
+    once(top_keys, key, "schema: ");
     if (key == "infer") {
       if (value.get_bool().get(schema.infer_scalar_fields)) throw InvalidArgumentError("schema: \"infer\" must be true or false");
       continue;
@@ -139,9 +148,16 @@ Schema Schema::FromJson(std::string_view json, const Schema& base) {
     if (key != "fields") throw InvalidArgumentError("schema: unknown key \"" + std::string(key) + "\" (expected \"fields\", \"infer\")");
     simdjson::dom::object fields;
     if (value.get_object().get(fields)) throw InvalidArgumentError("schema: \"fields\" must be an object");
+    std::set<std::string, std::less<>> field_names;
     for (auto [name_view, spec] : fields) {
       const std::string name(name_view);
+      once(field_names, name, "schema: field ");
       const std::string where = "schema: field '" + name + "': ";
+      std::set<std::string, std::less<>> option_keys;
+      simdjson::dom::object spec_object;
+      if (!spec.get_object().get(spec_object)) {
+        for (auto [k, v] : spec_object) once(option_keys, k, where + "option ");
+      }
       std::string_view type_name;
       simdjson::dom::object options;
       const bool short_form = !spec.get_string().get(type_name);
@@ -164,6 +180,7 @@ Schema Schema::FromJson(std::string_view json, const Schema& base) {
                 if (item.get_string().get(s)) throw InvalidArgumentError(where + "\"sources\" must be an array of strings");
                 sources.emplace_back(s);
               }
+              if (sources.empty()) throw InvalidArgumentError(where + "\"sources\" must name at least one input field");
             } else if (k == "analyzer") {
               if (v.get_string().get(analyzer)) throw InvalidArgumentError(where + "\"analyzer\" must be a string");
             } else if (k == "weight") {

@@ -49,6 +49,15 @@ TEST(SchemaFile, ErrorsSayWhat) {
   EXPECT_NE(error(R"({"fields": {"x": {"type": "stored", "stored": false}}})").find("neither stored"), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"x": {"type": "keyword", "sorted": true}}})").find("\"sorted\""), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"c": {"type": "text", "analyzer": "klingon"}}})").find("klingon"), std::string::npos);
+  // JSON lets a key repeat; a schema that repeats one is refused, not read
+  // as whichever came last.
+  EXPECT_EQ(error(R"({"fields": {"d": "date", "d": "keyword"}})"), "schema: field \"d\" is given twice");
+  EXPECT_EQ(error(R"({"fields": {"d": "date"}, "fields": {"e": "date"}})"), "schema: \"fields\" is given twice");
+  EXPECT_EQ(error(R"({"fields": {"c": {"type": "text", "analyzer": "english", "analyzer": "standard"}}})"),
+            "schema: field 'c': option \"analyzer\" is given twice");
+  // A text field with no sources would index nothing.
+  EXPECT_EQ(error(R"({"fields": {"c": {"type": "text", "sources": []}}})"),
+            "schema: field 'c': \"sources\" must name at least one input field");
 }
 
 TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {
