@@ -207,7 +207,8 @@ float PhraseScorer::BlockMaxScore() {
   return bound;
 }
 
-bool PhraseScorer::Matches() {
+bool PhraseScorer::Matches(float threshold) {
+  threshold_ = threshold;
   freq_ = slop_ == 0 ? ExactFreq() : SloppyFreq();
   return freq_ > 0;
 }
@@ -248,6 +249,9 @@ float PhraseScorer::ExactFreq() {
     if (p[r] >= offsets_[rarest]) starts_.push_back(p[r] - offsets_[rarest]);
   }
   for (size_t o = 1; o < n && !starts_.empty(); ++o) {
+    // The phrase occurs at most once per start left: when even that could
+    // not reach the threshold, the remaining terms' positions are not read.
+    if (o >= 2 && bm25_.Score(static_cast<float>(starts_.size()), doc_) * kBoundSlack < threshold_) return 0;
     const size_t i = order_[o].second;
     const uint32_t offset = offsets_[i];
     // Decoded only as far as the last start still standing needs.

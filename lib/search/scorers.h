@@ -20,6 +20,7 @@
 #include <cmath>
 #include <tuple>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -302,8 +303,11 @@ class PhraseScorer final : public Scorer {
   // An upper bound of the score at the current approximate document, from
   // the smallest term frequency (no positions read).
   float ApproximateBound();
-  // Reads positions: whether the current document has the phrase.
-  bool Matches();
+  // Reads positions: whether the current document has the phrase. With a
+  // threshold, also false (and sooner) once its score is sure to fall below
+  // it: a phrase of three or more terms stops when the starts still standing
+  // could not score that much.
+  bool Matches(float threshold = -std::numeric_limits<float>::infinity());
   // The phrase frequency at the current document (after Matches()).
   float phrase_freq() const { return freq_; }
 
@@ -322,6 +326,7 @@ class PhraseScorer final : public Scorer {
   Bm25 bm25_;
   float freq_ = 0;
   bool exhausted_ = false;
+  float threshold_ = 0;  // Matches()'s, for ExactFreq()
 };
 
 }  // namespace loupe::search

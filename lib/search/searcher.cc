@@ -644,7 +644,9 @@ void CollectPhrase(search::PhraseScorer& s, const Acceptance& accept, uint32_t s
         continue;
       }
     }
-    if (accept(d) && s.Matches()) top.Offer(s.Score(), segment, d);
+    if (accept(d) && s.Matches(top.full() ? top.threshold() : -std::numeric_limits<float>::infinity())) {
+      top.Offer(s.Score(), segment, d);
+    }
     d = s.ApproximateNext();
   }
 }
