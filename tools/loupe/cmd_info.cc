@@ -14,7 +14,9 @@ namespace {
 constexpr std::string_view kUsage =
     "DIR [--json]\n\n"
     "Describes the index in DIR: segments, live and deleted documents, distinct\n"
-    "terms, bytes per file kind, bits per posting and position, the schema.";
+    "terms, bytes per file kind, bits per posting and position, the schema.\n"
+    "It reads what it describes, not every byte: checking every checksum is\n"
+    "what 'loupe verify DIR' does.";
 
 const char* NormalizationName(Normalization n) {
   switch (n) {
