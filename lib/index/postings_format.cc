@@ -436,6 +436,9 @@ void PostingsCursor::StartCurrentPositions() {
   // The current doc: its first position now, its gaps on demand.
   const auto span = spans_[docs_[index_]];
   const uint32_t freq = freqs_[index_];
+  // Positions are distinct and inside the span: a larger frequency is damage
+  // (and must not size the buffer).
+  if (freq > span) pos_->Corrupt("a frequency beyond the document's span");
   if (positions_.size() < freq) positions_.resize(std::max<size_t>(freq, 2 * positions_.size()));
   const auto first = static_cast<uint32_t>(firsts.Read(FirstPositionBits(span)));
   if (first >= span) pos_->Corrupt("positions beyond the document's span");

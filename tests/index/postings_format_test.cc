@@ -336,5 +336,26 @@ TEST_F(PostingsFormatTest, CorruptBlocksAreReportedNotCrashed) {
   EXPECT_GT(reported, 0);
 }
 
+// A frequency larger than the doc's span cannot be (positions are distinct
+// and inside it): reported as damage before it sizes any buffer.
+TEST_F(PostingsFormatTest, AFrequencyBeyondTheSpanIsDamage) {
+  TermPostings term;
+  term.docs = {3, 9};
+  term.freqs = {2, 5};
+  term.positions = {1, 4, 0, 2, 4, 6, 8};
+  Write(IndexOptions::kPositions, {term}, 10);
+  span_values_[9] = 3;  // as a damaged .lens would say
+  PostingsCursor c;
+  c.Reset(post_.get(), pos_.get(), span_values_.data(), IndexOptions::kPositions, infos_[0], 10);
+  EXPECT_EQ(c.Positions()[1], 4u);
+  c.Next();
+  try {
+    c.Positions();
+    FAIL() << "no error";
+  } catch (const CorruptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("frequency beyond the document's span"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace loupe::index
