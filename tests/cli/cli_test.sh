@@ -82,6 +82,18 @@ dup=$work/dup.jsonl
 printf '{"id":"new-1","title":"replaced"}\n{"id":"d2","title":"x"}\n{"id":"d2","title":"y"}\n' > "$dup"
 expect_status 1 "$LOUPE" index "$idx" "$dup" --quiet
 grep -q "$dup:3: duplicate id 'd2'" /tmp/loupe-cli-err.$$ || fail "duplicate id: $(cat /tmp/loupe-cli-err.$$)"
+# With several indexing threads too, the first copy of an id is kept and each
+# repeat is reported at its own line (every copy of an id goes to one thread).
+python3 -c "import json; open('$work/dups.jsonl','w').write(''.join(json.dumps({'id':'r%d'%(i%50),'title':'line%d'%i})+'\n' for i in range(1000)))"
+expect_status 0 "$LOUPE" index "$work/dupidx" "$work/dups.jsonl" --threads 4 --on-error skip
+grep -q "skipped 950 bad records" /tmp/loupe-cli-out.$$ || fail "threads: $(cat /tmp/loupe-cli-out.$$)"
+first=$(sed -n 's/.*dups\.jsonl:\([0-9]*\): duplicate id.*/\1/p' /tmp/loupe-cli-err.$$ | sort -n | head -1)
+(( first >= 51 )) || fail "threads: line $first reported as a duplicate, but lines 1-50 are first copies"
+"$LOUPE" search "$work/dupidx" '*' --json -k 100 | python3 -c '
+import json, sys
+docs = [json.loads(l) for l in sys.stdin]
+bad = [d["id"] for d in docs if d["fields"]["title"] != "line%d" % int(d["id"][1:])]
+sys.exit(1 if bad or len(docs) != 50 else 0)' || fail "threads: a later copy of an id was kept"
 # Compressed input read from standard input, gzip by its magic bytes.
 printf '{"id":"gz-1","title":"from a pipe"}\n' | gzip -c > "$work/in.gz"
 expect_status 0 "$LOUPE" index "$idx" - --quiet < "$work/in.gz"

@@ -11,12 +11,15 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "cli.h"
 #include "commands.h"
@@ -340,7 +343,20 @@ int RunIndex(const std::vector<std::string>& args) {
   const bool show_progress = !quiet && StderrIsTerminal();
   ErrorLog errors(on_error == "fail", show_progress);
   Progress progress(show_progress, total_file_bytes);
-  JobQueue queue(static_cast<size_t>(threads) * 4);
+  // One queue per worker, and every record of an id goes to the same one:
+  // its copies are then added in input order whatever the thread count, so
+  // the first one is kept and a repeat is reported at its own line.
+  std::vector<std::unique_ptr<JobQueue>> queues;
+  std::vector<Batch> batches(static_cast<size_t>(threads));
+  for (int t = 0; threads > 1 && t < threads; ++t) queues.push_back(std::make_unique<JobQueue>(4));
+  const auto for_all_queues = [&](auto&& f) {
+    for (auto& q : queues) f(*q);
+  };
+  const auto push_batches = [&] {
+    for (size_t t = 0; t < queues.size(); ++t) {
+      if (!batches[t].empty()) queues[t]->Push(std::exchange(batches[t], {}));
+    }
+  };
   std::atomic<uint64_t> added{0}, replaced{0};
   std::exception_ptr worker_failure;
   std::mutex failure_mu;
@@ -370,7 +386,7 @@ int RunIndex(const std::vector<std::string>& args) {
   // With one thread the reading thread indexes too; with more, it feeds workers.
   std::vector<std::thread> workers;
   for (int t = 0; threads > 1 && t < threads; ++t) {
-    workers.emplace_back([&] {
+    workers.emplace_back([&, &queue = *queues[static_cast<size_t>(t)]] {
       while (std::optional<Batch> batch = queue.Pop()) {
         try {
           for (const Job& job : *batch) {
@@ -383,13 +399,12 @@ int RunIndex(const std::vector<std::string>& args) {
           errors.Fail();
         }
         queue.Done();
-        if (errors.failed()) queue.Abort();
+        if (errors.failed()) for_all_queues([](JobQueue& q) { q.Abort(); });
       }
     });
   }
 
   uint64_t docs_read = 0, text_bytes = 0, files_done_bytes = 0;
-  Batch batch;
   try {
     for (auto& reader : readers) {
       for (;;) {
@@ -408,15 +423,16 @@ int RunIndex(const std::vector<std::string>& args) {
         if (threads == 1) {
           index_one(job);
         } else {
-          batch.push_back(std::move(job));
-          if (batch.size() == kBatchSize) queue.Push(std::exchange(batch, {}));
+          const size_t t = std::hash<std::string>{}(job.doc.id) % queues.size();
+          batches[t].push_back(std::move(job));
+          if (batches[t].size() == kBatchSize) queues[t]->Push(std::exchange(batches[t], {}));
         }
         if (commit_every > 0 && docs_read % commit_every == 0) {
           // Everything read so far goes into this commit, so the line says
           // exactly which records a crash after it can no longer lose.
           if (threads > 1) {
-            if (!batch.empty()) queue.Push(std::exchange(batch, {}));
-            queue.WaitIdle();
+            push_batches();
+            for_all_queues([](JobQueue& q) { q.WaitIdle(); });
           }
           if (errors.failed()) break;
           writer->Commit();
@@ -427,14 +443,14 @@ int RunIndex(const std::vector<std::string>& args) {
       files_done_bytes += reader->bytes_total().value_or(0);
       if (errors.failed()) break;
     }
-    if (!batch.empty() && !errors.failed()) queue.Push(std::move(batch));
+    if (!errors.failed()) push_batches();
   } catch (...) {
-    queue.Abort();
+    for_all_queues([](JobQueue& q) { q.Abort(); });
     for (auto& w : workers) w.join();
     progress.Finish();
     throw;
   }
-  queue.Close();
+  for_all_queues([](JobQueue& q) { q.Close(); });
   for (auto& w : workers) w.join();
   progress.Update(added.load(), text_bytes, files_done_bytes, true);
   progress.Finish();
