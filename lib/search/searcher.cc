@@ -46,6 +46,14 @@ namespace {
 constexpr size_t kMaxPrefixTerms = 1024;
 constexpr size_t kMaxHits = 1 << 20;
 
+// A boolean query whose clauses all exclude: it matches every document
+// without them.
+bool OnlyExclusions(const Query& query) {
+  return query.kind() == Query::Kind::kBoolean && !query.clauses().empty() &&
+         std::all_of(query.clauses().begin(), query.clauses().end(),
+                     [](const Query::Clause& c) { return c.occur == Query::Occur::kMustNot; });
+}
+
 struct FieldStatistics {
   uint32_t number = 0;
   float weight = 1;
@@ -277,6 +285,10 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
       } else {
         base = required ? std::move(required) : std::move(optional);
       }
+      // A group made only of exclusions, at any depth, is every document
+      // except those (as "-war" on its own is), so that "+a +(-b)", "a AND
+      // (-b)" and "a -b" agree.
+      if (OnlyExclusions(query)) base = std::make_unique<search::MatchAllScorer>(ctx.segment.max_doc());
       if (!base) return nullptr;
       if (std::unique_ptr<Scorer> excluded = combine(std::move(must_not), false)) {
         base = std::make_unique<search::ExclusionScorer>(std::move(base), std::move(excluded));
@@ -1082,7 +1094,8 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
       return e;
     }
     case Query::Kind::kBoolean: {
-      e.description = "sum of the matching clauses of " + query.ToString();
+      e.description = OnlyExclusions(query) ? "every document except those of " + query.ToString()
+                                            : "sum of the matching clauses of " + query.ToString();
       for (const Query::Clause& c : query.clauses()) {
         Explanation x = ExplainNode(*c.query, b, ctx, doc);
         const bool matched = x.description.rfind("no match", 0) != 0;
@@ -1093,7 +1106,7 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
         if (!matched && c.occur == Query::Occur::kMust) return {0, "no match: required " + c.query->ToString(), {}};
         if (matched) e.details.push_back(std::move(x));
       }
-      if (e.details.empty()) return {0, "no match: " + query.ToString(), {}};
+      if (e.details.empty() && !OnlyExclusions(query)) return {0, "no match: " + query.ToString(), {}};
       for (const Explanation& d : e.details) e.value += d.value;
       return e;
     }

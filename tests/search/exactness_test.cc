@@ -240,6 +240,10 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
             should += *s;
           }
         }
+        // Only exclusions: every document without them (score 0).
+        const bool only_excluded = std::all_of(q.clauses().begin(), q.clauses().end(),
+                                               [](const auto& c) { return c.occur == Query::Occur::kMustNot; });
+        if (only_excluded) return 0.0;
         if (!has_must && !any_should) return std::nullopt;
         return must + should;
       }

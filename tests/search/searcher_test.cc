@@ -53,6 +53,32 @@ TEST_F(SearcherTest, PhraseMatchesOnlyTheExactSequence) {
   EXPECT_EQ(std::find(central.begin(), central.end(), "loupe-news-033"), central.end());
 }
 
+// A group of only exclusions is every document without them, wherever it
+// stands, so the spellings of "a but not b" agree and double negation
+// gives the documents back.
+TEST_F(SearcherTest, AGroupOfOnlyExclusionsIsEveryDocumentWithoutThem) {
+  const Searcher s(Reader());
+  const auto count = [&](const char* q) { return s.Count(*ParseQuery(q, s.reader().schema())); };
+  const uint64_t all = count("*"), bank = count("bank"), minister = count("minister");
+  const uint64_t both = count("+minister +bank");
+  ASSERT_GT(bank, 0u);
+  ASSERT_GT(both, 0u);
+  ASSERT_LT(both, minister);
+  EXPECT_EQ(count("-bank"), all - bank);
+  EXPECT_EQ(count("+(-bank)"), all - bank);
+  EXPECT_EQ(count("-(-bank)"), bank);
+  EXPECT_EQ(count("NOT (NOT bank)"), bank);
+  EXPECT_EQ(count("minister -(-bank)"), both);
+  for (const char* q : {"minister -bank", "minister AND (-bank)", "+minister +(-bank)", "minister AND NOT bank"}) {
+    EXPECT_EQ(count(q), minister - both) << q;
+  }
+  // Optional words rank the documents without the excluded word.
+  EXPECT_EQ(count("minister +(-bank)"), all - bank);
+  const auto hits = s.Search(*ParseQuery("minister +(-bank)", s.reader().schema()), {.k = 1}).hits;
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_GT(hits[0].score, 0.0f);
+}
+
 TEST_F(SearcherTest, AccentsDoNotMatter) {
   const Searcher s(Reader());
   EXPECT_EQ(Ids(s, "\"Ly Thuong Phuc\"", 100), Ids(s, "\"Lý Thượng Phúc\"", 100));
