@@ -59,7 +59,9 @@ QueryPtr Query::Keyword(std::string field, std::string value) {
 }
 
 QueryPtr Query::Range(std::string field, int64_t lower, int64_t upper) {
-  if (lower > upper) return MatchNone();
+  // An empty range (lower > upper) stays a range, not MatchNone: a required
+  // empty range must still match nothing, where a clause that analysed to
+  // nothing (stop words) vanishes.
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kRange;
   q->field_ = std::move(field);

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include "loupe/error.h"
 #include "loupe/query.h"
@@ -319,6 +320,9 @@ class Parser {
           if (scalar != nullptr) Fail(at, "field '" + token_.text + "' is stored only, not searchable (fields: " + known + ")");
           Fail(at, "unknown field '" + token_.text + "' (fields: " + known + ")");
         }
+        if (pos_ < text_.size() && (text_[pos_] == '[' || text_[pos_] == '{')) {
+          Fail(at, "field '" + field->name + "' is a text field: ranges need a date or integer field");
+        }
         Advance();
         if (token_.kind != Tok::kWord && token_.kind != Tok::kPhrase && token_.kind != Tok::kLParen) {
           Fail(at, "a field name needs a term, phrase or '(' right after the ':'");
@@ -375,10 +379,14 @@ class Parser {
       if (parts.size() != 3 || parts[1].first != "TO") Fail(open, "a range is written [LOWER TO UPPER] ('*' for an open end)");
       if (field.type == ScalarType::kKeyword) Fail(at, "field '" + field.name + "' is a keyword field: ranges need a date or integer field");
       pos_ = close + 1;
-      const int64_t lower = parts[0].first == "*" ? INT64_MIN : Bound(field, parts[0].first, parts[0].second, true, lower_inclusive);
-      const int64_t upper = parts[2].first == "*" ? INT64_MAX : Bound(field, parts[2].first, parts[2].second, false, upper_inclusive);
+      const std::optional<int64_t> lower =
+          parts[0].first == "*" ? INT64_MIN : Bound(field, parts[0].first, parts[0].second, true, lower_inclusive);
+      const std::optional<int64_t> upper =
+          parts[2].first == "*" ? INT64_MAX : Bound(field, parts[2].first, parts[2].second, false, upper_inclusive);
       Advance();
-      return Query::Range(field.name, lower, upper);
+      // An end beyond the integers ({MAX TO ...]) leaves nothing: an empty range.
+      if (!lower || !upper) return Query::Range(field.name, 1, 0);
+      return Query::Range(field.name, *lower, *upper);
     }
     // A value is read as written up to a space or ')' ("n:-5" is minus
     // five, not an exclusion), or quoted.
@@ -402,12 +410,14 @@ class Parser {
     }
     ++terms_;
     if (field.type == ScalarType::kKeyword) return Query::Keyword(field.name, value.text);
-    return Query::Range(field.name, Bound(field, value.text, value.offset, true, true),
-                        Bound(field, value.text, value.offset, false, true));
+    return Query::Range(field.name, *Bound(field, value.text, value.offset, true, true),
+                        *Bound(field, value.text, value.offset, false, true));
   }
 
-  // One end of a range over a date or integer field, as an inclusive bound.
-  int64_t Bound(const ScalarField& field, const std::string& text, size_t offset, bool lower, bool inclusive) const {
+  // One end of a range over a date or integer field, as an inclusive bound;
+  // none when an exclusive end is past the last integer.
+  std::optional<int64_t> Bound(const ScalarField& field, const std::string& text, size_t offset, bool lower,
+                               bool inclusive) const {
     if (field.type == ScalarType::kDate) {
       const std::optional<util::DatePeriod> p = util::ParseIsoDate(text);
       if (!p) Fail(offset, "'" + text + "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z])");
@@ -421,8 +431,8 @@ class Parser {
       Fail(offset, "'" + text + "' is not an integer");
     }
     if (inclusive) return v;
-    if (lower) return v == INT64_MAX ? INT64_MAX : v + 1;  // an empty range then (lower > upper)
-    return v - 1;
+    if (lower) return v == INT64_MAX ? std::nullopt : std::optional<int64_t>(v + 1);
+    return v - 1;  // v > INT64_MIN
   }
 
   // A prefix is normalised like the field's terms but not stemmed (the

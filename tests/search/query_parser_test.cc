@@ -73,6 +73,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"DateTimeWithZone", "date:[2023-03-01T13:00+01:00 TO *]", "date:[1677672000000 TO *]"},
         Case{"IntegerValue", "n:-5", "n:[-5 TO -5]"},
         Case{"IntegerRange", "n:{1 TO 10]", "n:[2 TO 10]"},
+        // An empty range is kept (a required one matches nothing), unlike a
+        // clause of stop words, which vanishes.
+        Case{"EmptyRangeStaysRequired", "+oil +n:[5 TO 3]", "(+contents:oil +n:[5 TO 3])"},
+        Case{"ExclusiveLowerAtTheLastIntegerIsEmpty", "+oil +n:{9223372036854775807 TO *]",
+             "(+contents:oil +n:[1 TO 0])"},
         Case{"FilterWithText", "+oil +topics:earn date:[2023 TO 2023]",
              "(+contents:oil +topics:\"earn\" date:[1672531200000 TO 1704067199999])"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
@@ -120,6 +125,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"BadSlop", "\"a b\"~x", 7, "whole number"},
                       Bad{"EmptyParens", "()", 2, "empty parentheses"},
                       Bad{"KeywordRange", "topics:[a TO b]", 1, "keyword field"},
+                      Bad{"TextRange", "oil contents:[a TO b]", 5, "text field: ranges need"},
                       Bad{"RangeWithoutTo", "date:[2023-01-01 2023-02-01]", 6, "[LOWER TO UPPER]"},
                       Bad{"UnclosedRange", "date:[2023 TO 2024", 6, "never closed"},
                       Bad{"NotADate", "date:[2023-02-30 TO *]", 7, "not a date"},
