@@ -93,7 +93,7 @@ void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue
           const auto* s = std::get_if<std::string>(&field.value);
           const std::optional<util::DatePeriod> date = s ? util::ParseIsoDate(*s) : std::nullopt;
           if (!date) {
-            return fail(where + (s ? Quoted(*s) + " is not an ISO 8601 date (e.g. 2023-06-30T12:00:00Z)"
+            return fail(where + (s ? Quoted(*s) + " is not an ISO 8601 date in years 0000-9999 UTC (e.g. 2023-06-30T12:00:00Z)"
                                                   : std::string("expected an ISO 8601 date string")));
           }
           v.number = date->first_ms;

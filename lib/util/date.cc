@@ -127,6 +127,9 @@ std::optional<DatePeriod> ParseIsoDate(std::string_view s) {
     case DatePrecision::kMillisecond: length = 1; break;
   }
   period.last_ms = period.first_ms + length - 1;
+  if (period.first_ms < DaysFromCivil(0, 1, 1) * kMsPerDay || period.last_ms >= DaysFromCivil(10000, 1, 1) * kMsPerDay) {
+    return std::nullopt;  // an offset took it out of years 0000-9999 in UTC
+  }
   return period;
 }
 

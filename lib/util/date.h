@@ -22,7 +22,9 @@ struct DatePeriod {
 
 // Accepts YYYY, YYYY-MM, YYYY-MM-DD, then optionally 'T' (or a space) and
 // hh:mm[:ss[.fff...]], then optionally 'Z' or an offset ±hh[:mm]. Years
-// 0000-9999. Returns nothing for anything else (including 2023-02-30).
+// 0000-9999, in UTC too (9999-12-31T23:00-05:00 is in year 10000, and
+// dates are bucketed and printed in UTC). Returns nothing for anything else
+// (including 2023-02-30).
 std::optional<DatePeriod> ParseIsoDate(std::string_view text);
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back.

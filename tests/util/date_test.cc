@@ -53,9 +53,14 @@ TEST(Date, PeriodsFollowThePrecision) {
   EXPECT_EQ(p("2023-06-30").precision, DatePrecision::kDay);
   for (const char* bad : {"", "87-02-26", "1987-2-26", "1987-02-30", "1987-13-01", "1987-02-26T24:00",
                           "1987-02-26T15", "1987-02-26T15:01:60", "1987-02-26T15:01:01.", "1987-02-26Z",
-                          "1987-02-26T15:01+25:00", "1987-02-26T15:01:01 extra", "3-MAR-1987  09:15:05.40"}) {
+                          "1987-02-26T15:01+25:00", "1987-02-26T15:01:01 extra", "3-MAR-1987  09:15:05.40",
+                          // In years 0000-9999 as written, not in UTC.
+                          "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00+01:00"}) {
     EXPECT_FALSE(ParseIsoDate(bad).has_value()) << bad;
   }
+  EXPECT_EQ(p("9999-12-31T23:59:59.999Z").last_ms, DaysFromCivil(10000, 1, 1) * 86400000 - 1);
+  EXPECT_EQ(p("0000-01-01T01:00+01:00").first_ms, DaysFromCivil(0, 1, 1) * 86400000);
+  EXPECT_EQ(p("9999").last_ms, DaysFromCivil(10000, 1, 1) * 86400000 - 1);
 }
 
 TEST(Date, FormatRoundTrips) {
