@@ -158,17 +158,33 @@ class GzipStream : public InputStream {
     stream_.exceptions(std::ios::badbit);
   }
   size_t Read(char* buffer, size_t n) override {
-    if (failed_) return 0;  // reported once; nothing can be read past it
-    try {
-      stream_.read(buffer, static_cast<std::streamsize>(n));
-      return static_cast<size_t>(stream_.gcount());
-    } catch (const boost::iostreams::gzip_error& e) {
+    if (!error_.empty()) {  // after the bytes that came before it
       failed_ = true;
-      throw BadInputError(name_, 0, "corrupt gzip stream: " + Describe(e));
-    } catch (const std::ios_base::failure& e) {
-      failed_ = true;
-      throw BadInputError(name_, 0, std::string("corrupt gzip stream: ") + e.what());
+      throw BadInputError(name_, 0, std::exchange(error_, {}));
     }
+    if (failed_) return 0;  // reported once; nothing can be read past it
+    // From the stream buffer directly: what is already decompressed is taken
+    // before asking for more, so a damaged or truncated stream loses none of
+    // the data before the damage (a read that throws part-way through would
+    // drop all it had taken).
+    std::streambuf& in = *stream_.rdbuf();
+    size_t got = 0;
+    try {
+      while (got < n) {
+        const std::streamsize ready = in.in_avail();
+        if (ready > 0) {
+          got += static_cast<size_t>(in.sgetn(buffer + got, std::min<std::streamsize>(ready, static_cast<std::streamsize>(n - got))));
+        } else if (in.sgetc() == std::char_traits<char>::eof()) {
+          break;
+        }
+      }
+    } catch (const boost::iostreams::gzip_error& e) {
+      error_ = "corrupt gzip stream: " + Describe(e);
+    } catch (const std::ios_base::failure& e) {
+      error_ = std::string("corrupt gzip stream: ") + e.what();
+    }
+    if (got == 0 && !error_.empty()) return Read(buffer, n);
+    return got;
   }
   uint64_t file_bytes_read() const override { return source_->bytes_read(); }
 
@@ -181,13 +197,17 @@ class GzipStream : public InputStream {
       case gzip::bad_header: return "malformed header";
       case gzip::bad_footer: return "malformed or missing footer (truncated?)";
       case gzip::bad_method: return "unsupported compression method";
-      case gzip::zlib_error: return "invalid deflate data (zlib error " + std::to_string(e.zlib_error_code()) + ")";
+      // Z_BUF_ERROR: the compressed data ran out before the stream's end.
+      case gzip::zlib_error:
+        if (e.zlib_error_code() == -5) return "truncated (the data ends before the stream does)";
+        return "invalid deflate data (zlib error " + std::to_string(e.zlib_error_code()) + ")";
       default: return e.what();
     }
   }
 
   std::unique_ptr<FileSource> source_;
   boost::iostreams::filtering_istream stream_;
+  std::string error_;  // met after `got` bytes: thrown by the next Read
   bool failed_ = false;
 };
 
