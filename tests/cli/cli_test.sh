@@ -236,6 +236,20 @@ for cmd in "merge $work/no-index" "delete $work/no-index --id x"; do
   [[ ! -e $work/no-index ]] || fail "loupe $cmd created $work/no-index"
 done
 
+# Negative counts are refused, not wrapped to huge ones; options a batch
+# would ignore are refused with --queries; an interval needs a date facet.
+expect_status 2 "$LOUPE" merge "$idx" --max-segments -1
+expect_status 2 "$LOUPE" search "$idx" oil --facet section --facet-top -1
+printf '1\toil\n' > "$work/q.tsv"
+for opt in --json --explain "--fields title" "--facet section" "--sort -date"; do
+  # shellcheck disable=SC2086
+  expect_status 2 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode or --run "$work/q.run" $opt
+  grep -q "applies to a single QUERY" /tmp/loupe-cli-err.$$ || fail "batch with $opt: $(cat /tmp/loupe-cli-err.$$)"
+done
+expect_status 0 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode or --run "$work/q.run" --sort score
+expect_status 2 "$LOUPE" search "$idx" oil --facet section:month
+grep -q "needs a date field" /tmp/loupe-cli-err.$$ || fail "keyword facet interval: $(cat /tmp/loupe-cli-err.$$)"
+
 rm -f /tmp/loupe-cli-out.$$ /tmp/loupe-cli-err.$$
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
 echo "cli_test: all checks passed"

@@ -37,7 +37,8 @@ int RunMerge(const std::vector<std::string>& args) {
   if (!ParseArgs(args, "merge", kMergeUsage, options, positional, vm)) return kExitOk;
   if (!vm.count("dir")) throw UsageError("missing DIR");
   const size_t max_segments = vm["max-segments"].as<size_t>();
-  if (max_segments < 1) throw UsageError("--max-segments must be at least 1");
+  // A negative value would wrap to a huge one (and merge nothing).
+  if (max_segments < 1 || max_segments > (size_t{1} << 20)) throw UsageError("--max-segments must be between 1 and 1048576");
   const std::string dir = vm["dir"].as<std::string>();
   // Merging an index that is not there is a mistake, not a new index.
   IndexReader::Open(dir, {.verify_checksums = false});

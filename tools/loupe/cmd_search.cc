@@ -448,6 +448,8 @@ int RunSearch(const std::vector<std::string>& args) {
         throw UsageError("--facet " + specs[i] + " given twice");
       }
     }
+    // A negative value would wrap to a huge one (and mean "all").
+    if (vm["facet-top"].as<size_t>() > (size_t{1} << 20)) throw UsageError("--facet-top must be between 0 and 1048576");
     for (const std::string& spec : specs) {
       FacetRequest r;
       r.top = vm["facet-top"].as<size_t>();
@@ -486,7 +488,22 @@ int RunSearch(const std::vector<std::string>& args) {
                      "counts without hits)");
   }
   if (batch == (vm.count("query") > 0)) throw UsageError(batch ? "give either QUERY or --queries, not both" : "missing QUERY");
+  // A batch writes a run file ranked by score: these would be ignored.
+  for (const char* one_query_only : {"json", "explain", "fields", "facet", "sort"}) {
+    if (batch && vm.count(one_query_only) && !(std::string(one_query_only) == "sort" && search_options.sort.field.empty())) {
+      throw UsageError(std::string("--") + one_query_only + " applies to a single QUERY, not to --queries");
+    }
+  }
   const auto reader = IndexReader::Open(vm["dir"].as<std::string>());
+  // An interval only makes sense for a date histogram.
+  for (const std::string& spec : vm.count("facet") ? vm["facet"].as<std::vector<std::string>>() : std::vector<std::string>{}) {
+    const size_t colon = spec.find(':');
+    const ScalarField* field = reader->schema().FindScalar(spec.substr(0, colon));
+    if (colon != std::string::npos && field != nullptr && field->type != ScalarType::kDate) {
+      throw UsageError("--facet " + spec + ": an interval (year, month, day) needs a date field; '" + field->name +
+                       "' is a " + ScalarTypeName(field->type) + " field");
+    }
+  }
   const Searcher searcher(reader);
   if (batch) return RunBatch(searcher, vm, search_options);
   std::string text;
