@@ -177,7 +177,7 @@ class Parser {
 
   // ---- grammar ----
   void CheckDepth(size_t depth, size_t offset) const {
-    if (depth >= kMaxQueryDepth) Fail(offset, "query nested too deeply (limit " + std::to_string(kMaxQueryDepth) + ")");
+    if (depth > kMaxQueryDepth) Fail(offset, "query nested too deeply (limit " + std::to_string(kMaxQueryDepth) + ")");
   }
 
   // `depth` counts open groups and field scopes; the grammar's own levels

@@ -247,6 +247,12 @@ for opt in --json --explain "--fields title" "--facet section" "--sort -date"; d
   grep -q "applies to a single QUERY" /tmp/loupe-cli-err.$$ || fail "batch with $opt: $(cat /tmp/loupe-cli-err.$$)"
 done
 expect_status 0 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode or --run "$work/q.run" --sort score
+# A byte-order mark does not join the first qid; a folder is not a query file.
+printf '\xef\xbb\xbf7\tbank\n' > "$work/bom.tsv"
+expect_status 0 "$LOUPE" search "$idx" --queries "$work/bom.tsv" --mode or --run "$work/bom.run"
+[[ $(cut -d' ' -f1 "$work/bom.run" | sort -u) == 7 ]] || fail "BOM in the qid: $(od -c "$work/bom.run" | head -2)"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work" --mode or --run "$work/dir.run"
+grep -q "is a directory" /tmp/loupe-cli-err.$$ || fail "queries folder: $(cat /tmp/loupe-cli-err.$$)"
 expect_status 2 "$LOUPE" search "$idx" oil --facet section:month
 grep -q "needs a date field" /tmp/loupe-cli-err.$$ || fail "keyword facet interval: $(cat /tmp/loupe-cli-err.$$)"
 

@@ -147,6 +147,9 @@ TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {
   } catch (const QuerySyntaxError& e) {
     EXPECT_NE(e.reason().find("nested too deeply"), std::string::npos);
   }
+  // The documented limit exactly: 64 nested groups parse, 65 do not.
+  EXPECT_NO_THROW(ParseQuery(std::string(64, '(') + "trade" + std::string(64, ')'), Flat()));
+  EXPECT_THROW(ParseQuery(std::string(65, '(') + "trade" + std::string(65, ')'), Flat()), QuerySyntaxError);
   const std::string ok = std::string(20, '(') + "trade" + std::string(20, ')');
   EXPECT_EQ(ParseQuery(ok, Flat())->ToString(), "contents:trade");
 }

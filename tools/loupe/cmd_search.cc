@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -262,6 +263,8 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   const std::string path = vm["queries"].as<std::string>();
   std::ifstream in(path);
   if (!in) throw IoError(path + ": cannot open");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path + ": is a directory, not a file of queries");
   const Schema& schema = searcher.reader().schema();
   std::vector<std::string> qids;
   std::vector<QueryPtr> queries;
@@ -269,6 +272,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   for (std::string line; std::getline(in, line);) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a byte-order mark
     if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank
     const size_t tab = line.find('\t');
     // A line the run could not name, or whose words would be cut short,
