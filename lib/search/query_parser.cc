@@ -112,6 +112,11 @@ class Parser {
     }
     if (at_term_start && (c == '+' || c == '-' || c == '!')) {
       ++pos_;
+      // "+-trade" or "--trade" would otherwise lex the second operator into
+      // the word, where the analyzer drops it: "+-trade" would require trade.
+      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-' || text_[pos_] == '!')) {
+        Fail(pos_, std::string("'") + text_[pos_] + "' right after the operator '" + c + "': use one operator");
+      }
       token_.kind = c == '+' ? Tok::kPlus : c == '-' ? Tok::kMinus : Tok::kNot;
       return;
     }

@@ -136,7 +136,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"FieldWithoutTerm", "contents:)", 1, "right after the ':'"},
                       Bad{"HugeBoost", "trade^1e308", 6, "at most 1000000"},
                       Bad{"LeadingStar", "*trade", 1, "'*' can only end a word"},
-                      Bad{"InnerStar", "oil tr*de", 7, "'*' can only end a word"}),
+                      Bad{"InnerStar", "oil tr*de", 7, "'*' can only end a word"},
+                      Bad{"StackedOperators", "oil +-trade", 6, "right after the operator"},
+                      Bad{"DoubledMinus", "--trade", 2, "use one operator"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {
