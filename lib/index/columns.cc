@@ -41,9 +41,15 @@ ScalarType InferType(const FieldValue& value) {
   return ScalarType::kStored;
 }
 
-bool InferableName(const std::string& name) {
-  return !name.empty() && name.size() <= 256 && name.find_first_of(" \t\n:\"\\") == std::string::npos;
+}  // namespace
+
+bool InferableFieldName(const std::string& name) {
+  // As a declared name must be (Schema): the query language names it.
+  return !name.empty() && name.size() <= 256 && name.find_first_of(" \t\n:\"\\") == std::string::npos &&
+         std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
 }
+
+namespace {
 
 std::string Quoted(const std::string& s) { return "'" + (s.size() > 40 ? s.substr(0, 40) + "..." : s) + "'"; }
 
@@ -60,7 +66,7 @@ void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue
     if (declared != nullptr) {
       type = *declared;
     } else if (schema.Find(field.name) != nullptr || schema.IsTextSource(field.name) || !schema.infer_scalar_fields ||
-               !InferableName(field.name) || schema.scalar_fields.size() + inferred.size() >= 10000) {
+               !InferableFieldName(field.name) || schema.scalar_fields.size() + inferred.size() >= 10000) {
       continue;
     } else {
       type = {field.name, InferType(field.value), true};

@@ -44,6 +44,11 @@ struct ColumnValue {
 void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue>* out, bool* unstored,
                     std::vector<std::string>* malformed = nullptr);
 
+// Whether a field of this name can become a column when inferred: a name the
+// query language can write (no spaces, ':', quotes, backslashes or control
+// characters, at most 256 bytes). Other fields are stored only.
+bool InferableFieldName(const std::string& name);
+
 // Columns of a segment being written; documents arrive in increasing order.
 class ColumnsBuilder {
  public:

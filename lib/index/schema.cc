@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <set>
 
 #include "loupe/error.h"
@@ -11,9 +12,11 @@ namespace loupe {
 namespace {
 
 void CheckFieldName(const std::string& name) {
-  if (name.empty() || name == "id" || name.find_first_of(" \t\n:\"\\") != std::string::npos) {
+  const bool control = std::any_of(name.begin(), name.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  if (name.empty() || name == "id" || name.find_first_of(" \t\n:\"\\") != std::string::npos || control) {
     throw InvalidArgumentError("invalid field name '" + name +
-                               "' (empty, 'id', or containing spaces, ':', quotes or backslashes)");
+                               "' (empty, 'id', or containing spaces, ':', quotes, backslashes or control characters)");
   }
 }
 

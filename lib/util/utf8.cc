@@ -39,4 +39,35 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+std::string PrintableText(std::string_view text, bool keep_newlines) {
+  const std::string clean = SanitizeUtf8(text);
+  std::string out;
+  out.reserve(clean.size());
+  for (const char ch : clean) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7F) {
+      out.push_back(ch);
+    } else if (c == '\n' && keep_newlines) {
+      out.push_back('\n');
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out.push_back(' ');
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string PrintableSameWidth(std::string_view text) {
+  std::string out = SanitizeUtf8(text);
+  for (char& ch : out) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) ch = ' ';
+  }
+  return out;
+}
+
 }  // namespace loupe::util

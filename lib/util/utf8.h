@@ -87,4 +87,14 @@ inline void AppendUtf8(std::string& out, char32_t c) {
 // Replaces every ill-formed sequence with U+FFFD (for printing user input).
 std::string SanitizeUtf8(std::string_view text);
 
+// Data for a terminal: SanitizeUtf8, and control characters (which could
+// move the cursor or recolour the terminal) made visible: line breaks and
+// tabs as spaces (one line stays one line), the others as \xNN; with
+// `keep_newlines`, '\n' stays (multi-line messages).
+std::string PrintableText(std::string_view text, bool keep_newlines = false);
+
+// The same width as `text` in characters, for text a caret points into:
+// each control character becomes one space.
+std::string PrintableSameWidth(std::string_view text);
+
 }  // namespace loupe::util

@@ -54,6 +54,17 @@ TEST(Utf8, SanitizeReplacesEachMaximalSubpart) {
   EXPECT_EQ(SanitizeUtf8("ok"), "ok");
 }
 
+// Data printed to a terminal cannot move the cursor or recolour it, and one
+// line stays one line; the same-width form keeps a caret's column.
+TEST(Utf8, PrintableTextShowsControlCharacters) {
+  EXPECT_EQ(PrintableText("a\x1b[31mb"), "a\\x1b[31mb");
+  EXPECT_EQ(PrintableText(std::string("x\0y", 3)), "x\\x00y");
+  EXPECT_EQ(PrintableText("one\ntwo\tthree\r"), "one two three ");
+  EXPECT_EQ(PrintableText("one\ntwo", true), "one\ntwo");
+  EXPECT_EQ(PrintableText("del\x7f \xFF \xC3\xA9"), "del\\x7f \xEF\xBF\xBD \xC3\xA9");
+  EXPECT_EQ(PrintableSameWidth("a\x1b\tb\xFF"), "a  b\xEF\xBF\xBD");
+}
+
 TEST(Utf8, AppendRoundTripsEveryScalarValue) {
   for (char32_t c = 0; c <= 0x10FFFF; c += (c < 0x800 ? 1 : 97)) {
     if (c >= 0xD800 && c <= 0xDFFF) continue;

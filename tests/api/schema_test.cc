@@ -45,6 +45,7 @@ TEST(SchemaFile, ErrorsSayWhat) {
   EXPECT_NE(error(R"({"feilds": {}})").find("unknown key \"feilds\""), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"d": "timestamp"}})").find("unknown type \"timestamp\""), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"a b": "keyword"}})").find("invalid field name 'a b'"), std::string::npos);
+  EXPECT_NE(error(R"({"fields": {"a\u001bb": "keyword"}})").find("control characters"), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"title": "keyword"}})").find("both a text field and a scalar field"), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"x": {"type": "stored", "stored": false}}})").find("neither stored"), std::string::npos);
   EXPECT_NE(error(R"({"fields": {"x": {"type": "keyword", "sorted": true}}})").find("\"sorted\""), std::string::npos);
@@ -142,6 +143,13 @@ TEST(TextFields, AValueThatIsNotTextIsNotedStoredAndNotIndexed) {
   notes.clear();
   writer->AddDocument({"2", {{"title", StringList{"a", "list"}}, {"body", std::string("text")}}}, false, &notes);
   EXPECT_TRUE(notes.empty());  // lists of strings are text
+  // A field no query could name is stored only, and a note says so.
+  writer->AddDocument({"3", {{"a b", int64_t{1}}, {std::string("c\x1b", 2), std::string("2023-01-01")}}}, false, &notes);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("field 'a b' has a name no query can use"), std::string::npos) << notes[0];
+  EXPECT_EQ(writer->schema().FindScalar("a b"), nullptr);
+  EXPECT_EQ(writer->schema().FindScalar(std::string("c\x1b", 2)), nullptr);
+  notes.clear();
   writer->Commit();
   const auto reader = IndexReader::Open(tmp.Sub("idx"));
   EXPECT_EQ(std::get<int64_t>(*reader->Find("1")->Find("title")), 42);

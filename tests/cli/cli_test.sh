@@ -256,6 +256,22 @@ grep -q "is a directory" /tmp/loupe-cli-err.$$ || fail "queries folder: $(cat /t
 expect_status 2 "$LOUPE" search "$idx" oil --facet section:month
 grep -q "needs a date field" /tmp/loupe-cli-err.$$ || fail "keyword facet interval: $(cat /tmp/loupe-cli-err.$$)"
 
+# Control characters from the data never reach the terminal raw; a syntax
+# error in a huge query shows the part around the error, caret in place.
+printf '{"id":"a\\nb\\u001b[31m","title":"t\\u001b[31mX","body":"hello\\u0007 world\\nnext hello"}\n' > "$work/ctl.jsonl"
+expect_status 0 "$LOUPE" index "$work/ctlidx" "$work/ctl.jsonl" --quiet
+expect_status 0 "$LOUPE" search "$work/ctlidx" hello --fields title,snippet,body
+if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' /tmp/loupe-cli-out.$$; then fail "raw control characters: $(cat -A /tmp/loupe-cli-out.$$)"; fi
+grep -qF '1. a b\x1b[31m' /tmp/loupe-cli-out.$$ || fail "escaped id: $(cat -A /tmp/loupe-cli-out.$$)"
+long="$(printf 'abcdefghijklmnopqrstuvwxyz %.0s' {1..200}) ) $(printf 'zyxwvutsrqponmlkjihgfedcba %.0s' {1..200})"
+expect_status 2 "$LOUPE" search "$idx" "$long"
+(( $(wc -c < /tmp/loupe-cli-err.$$) < 600 )) || fail "a long query's error echoed whole: $(wc -c < /tmp/loupe-cli-err.$$) bytes"
+python3 - /tmp/loupe-cli-err.$$ <<'PY' || fail "caret not under the ')': $(cat /tmp/loupe-cli-err.$$)"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+sys.exit(0 if lines[1][lines[2].index("^")] == ")" else 1)
+PY
+
 rm -f /tmp/loupe-cli-out.$$ /tmp/loupe-cli-err.$$
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
 echo "cli_test: all checks passed"

@@ -52,8 +52,8 @@ void PrintTokens(const Analyzer& analyzer, std::string_view text, bool json) {
   while (stream.Next()) {
     const Token& t = stream.token();
     std::cout << std::setw(8) << t.position << std::setw(8) << t.start << std::setw(8) << t.end << "  "
-              << util::SanitizeUtf8(t.term) << " -> "
-              << util::SanitizeUtf8(text.substr(t.start, t.end - t.start)) << "\n";
+              << util::PrintableText(t.term) << " -> "
+              << util::PrintableText(text.substr(t.start, t.end - t.start)) << "\n";
   }
 }
 

@@ -122,7 +122,7 @@ class ErrorLog {
     ++count_;
     if (count_ <= kMaxPrintedErrors) {
       // On a terminal, first clear the progress line the message replaces.
-      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::SanitizeUtf8(message) << "\n";
+      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::PrintableText(message) << "\n";
     } else if (count_ == kMaxPrintedErrors + 1) {
       std::cerr << "(further errors are counted but not printed)\n";
     }
@@ -133,7 +133,7 @@ class ErrorLog {
   void Note(const std::string& message) {
     std::lock_guard<std::mutex> lock(mu_);
     if (++notes_ <= kMaxPrintedErrors) {
-      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::SanitizeUtf8(message) << "\n";
+      std::cerr << (clear_line_ ? "\r\033[K" : "") << util::PrintableText(message) << "\n";
     } else if (notes_ == kMaxPrintedErrors + 1) {
       std::cerr << "(further notes are counted but not printed)\n";
     }

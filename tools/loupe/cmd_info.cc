@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "loupe/index_reader.h"
 #include "util/json_writer.h"
+#include "util/utf8.h"
 
 namespace loupe::cli {
 namespace {
@@ -150,8 +151,8 @@ void PrintText(const IndexSummary& s) {
             << Ratio(get("stored"), raw) << "x)\n";
   std::cout << "fields\n";
   for (const TextField& f : s.schema.text_fields) {
-    std::cout << "  " << f.name << " <- ";
-    for (size_t i = 0; i < f.sources.size(); ++i) std::cout << (i ? "," : "") << f.sources[i];
+    std::cout << "  " << util::PrintableText(f.name) << " <- ";
+    for (size_t i = 0; i < f.sources.size(); ++i) std::cout << (i ? "," : "") << util::PrintableText(f.sources[i]);
     std::cout << "  analyzer " << f.analyzer_name << " (" << NormalizationName(f.analyzer.normalization)
               << (f.analyzer.english_possessives ? ", possessives" : "") << (f.analyzer.join_acronyms ? ", acronyms" : "")
               << (f.analyzer.stop_words == StopWords::kClassicEnglish ? ", stop words" : "")
@@ -159,7 +160,7 @@ void PrintText(const IndexSummary& s) {
               << std::setprecision(1) << f.weight << std::setprecision(2) << "\n";
   }
   for (const ScalarField& f : s.schema.scalar_fields) {
-    std::cout << "  " << f.name << "  " << ScalarTypeName(f.type) << (f.stored ? "" : ", not stored") << "\n";
+    std::cout << "  " << util::PrintableText(f.name) << "  " << ScalarTypeName(f.type) << (f.stored ? "" : ", not stored") << "\n";
   }
   std::cout << "segments\n";
   for (const SegmentSummary& seg : s.segments) {

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "loupe/index_reader.h"
 #include "loupe/index_writer.h"
+#include "util/utf8.h"
 
 namespace loupe::cli {
 namespace {
@@ -83,7 +84,7 @@ int RunDelete(const std::vector<std::string>& args) {
       ++deleted;
     } else {
       ++missing;
-      std::cerr << "loupe delete: no document with id '" << id << "'\n";
+      std::cerr << "loupe delete: no document with id '" << util::PrintableText(id) << "'\n";
     }
   }
   writer->Commit();

@@ -94,8 +94,23 @@ std::string SnippetField(const Schema& schema) {
 }
 
 void ReportSyntaxError(const QuerySyntaxError& e) {
-  std::cerr << "loupe search: " << e.what() << "\n  " << util::SanitizeUtf8(e.query()) << "\n  "
-            << std::string(e.column() - 1, ' ') << "^\n";
+  // A long query is shown around the error only (a 2 MB line is not echoed
+  // whole); control characters become spaces so the caret stays in place.
+  constexpr size_t kContext = 60;
+  const std::string query = util::PrintableSameWidth(e.query());
+  const size_t column = e.column();  // 1-based, in characters
+  const size_t first = column > kContext ? column - kContext : 1;
+  std::string shown;
+  size_t at = 1;  // the character at byte i
+  const auto* begin = reinterpret_cast<const unsigned char*>(query.data());
+  for (size_t i = 0; i < query.size(); ++at) {
+    const size_t length = util::DecodeUtf8(begin + i, begin + query.size()).length;
+    if (at >= first && at < column + kContext) shown.append(query, i, length);
+    i += length;
+  }
+  const bool cut_before = first > 1, cut_after = at > column + kContext;
+  std::cerr << "loupe search: " << util::PrintableText(e.what()) << "\n  " << (cut_before ? "..." : "") << shown
+            << (cut_after ? "..." : "") << "\n  " << std::string(column - first + (cut_before ? 3 : 0), ' ') << "^\n";
 }
 
 // The JSON key of each facet: its field, or the --facet spec as given when
@@ -135,10 +150,10 @@ void PrintFacets(const SearchResults& results, bool json, const std::vector<std:
     std::cout << f.field << " (" << results.total_hits.value_or(0) << " matching documents, " << f.missing
               << " without a value)\n";
     size_t width = 0;
-    for (const FacetCount& c : f.counts) width = std::max(width, util::CountCharacters(c.value));
+    for (const FacetCount& c : f.counts) width = std::max(width, util::CountCharacters(util::PrintableText(c.value)));
     for (const FacetCount& c : f.counts) {
-      const std::string value = util::SanitizeUtf8(c.value);
-      std::cout << "  " << value << std::string(width - util::CountCharacters(c.value) + 2, ' ') << c.count << "\n";
+      const std::string value = util::PrintableText(c.value);
+      std::cout << "  " << value << std::string(width - util::CountCharacters(value) + 2, ' ') << c.count << "\n";
     }
   }
 }
@@ -226,15 +241,18 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     }
     char score[32];
     std::snprintf(score, sizeof score, "%.4f", static_cast<double>(hit.score));
-    std::cout << p.Bold(std::to_string(rank) + ". " + util::SanitizeUtf8(hit.id)) << "  " << p.Dim(std::string("score ") + score) << "\n";
+    std::cout << p.Bold(std::to_string(rank) + ". " + util::PrintableText(hit.id)) << "  " << p.Dim(std::string("score ") + score) << "\n";
     for (const std::string& name : fields) {
       if (name == "snippet") {
-        std::cout << "   " << searcher.Snippet(*query, snippet_field, source_text, snippet_options) << "\n";
+        // Control characters become spaces first (the same width, so the
+        // analyzer's offsets still fit): the snippet may carry colours.
+        std::cout << "   " << searcher.Snippet(*query, snippet_field, util::PrintableSameWidth(source_text), snippet_options)
+                  << "\n";
       } else if (name == "id" || name == "score") {
         continue;
       } else if (const FieldValue* v = doc.Find(name)) {
-        std::cout << "   " << (name == "title" ? p.Bold(util::SanitizeUtf8(ValueText(*v)))
-                                             : name + ": " + util::SanitizeUtf8(ValueText(*v)))
+        std::cout << "   " << (name == "title" ? p.Bold(util::PrintableText(ValueText(*v)))
+                                             : util::PrintableText(name + ": " + ValueText(*v)))
                   << "\n";
       }
     }

@@ -28,8 +28,8 @@ int RunVerify(const std::vector<std::string>& args) {
   if (!ParseArgs(args, "verify", kUsage, options, positional, vm)) return kExitOk;
   if (!vm.count("dir")) throw UsageError("missing DIR");
   const VerifyReport report = VerifyIndex(vm["dir"].as<std::string>());
-  for (const std::string& e : report.errors) std::cout << "error: " << util::SanitizeUtf8(e) << "\n";
-  for (const std::string& n : report.notes) std::cout << "note: " << util::SanitizeUtf8(n) << "\n";
+  for (const std::string& e : report.errors) std::cout << "error: " << util::PrintableText(e) << "\n";
+  for (const std::string& n : report.notes) std::cout << "note: " << util::PrintableText(n) << "\n";
   if (report.ok()) {
     std::cout << "ok: " << report.segments << " segment(s), " << FormatCount(report.documents) << " documents, "
               << report.files_checked << " files (" << FormatBytes(report.bytes_checked) << ") checked\n";

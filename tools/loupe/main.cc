@@ -13,6 +13,7 @@
 #include "loupe/analysis.h"
 #include "loupe/error.h"
 #include "loupe/version.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -65,17 +66,17 @@ int main(int argc, char** argv) {
     try {
       return c.run(std::vector<std::string>(words.begin() + 1, words.end()));
     } catch (const loupe::cli::UsageError& e) {
-      std::cerr << "loupe " << c.name << ": " << e.what() << "\n"
+      std::cerr << "loupe " << c.name << ": " << loupe::util::PrintableText(e.what(), true) << "\n"
                 << "Try 'loupe " << c.name << " --help'.\n";
       return loupe::cli::kExitUsage;
     } catch (const loupe::Error& e) {
-      std::cerr << "loupe " << c.name << ": error: " << e.what() << "\n";
+      std::cerr << "loupe " << c.name << ": error: " << loupe::util::PrintableText(e.what(), true) << "\n";
       return loupe::cli::kExitFailure;
     } catch (const std::bad_alloc&) {
       std::cerr << "loupe " << c.name << ": error: out of memory\n";
       return loupe::cli::kExitFailure;
     } catch (const std::exception& e) {
-      std::cerr << "loupe " << c.name << ": internal error: " << e.what() << "\n";
+      std::cerr << "loupe " << c.name << ": internal error: " << loupe::util::PrintableText(e.what(), true) << "\n";
       return loupe::cli::kExitFailure;
     }
   }
