@@ -27,7 +27,10 @@ std::string JsonErrorText(simdjson::error_code code) {
     case simdjson::UTF8_ERROR: return "invalid UTF-8";
     case simdjson::DEPTH_ERROR: return "JSON nested too deeply";
     case simdjson::STRING_ERROR: return "malformed JSON string";
-    case simdjson::NUMBER_ERROR: return "malformed JSON number, or one beyond 64-bit integers and doubles";
+    // simdjson reads integers of up to 64 bits (-2^63 to 2^64 - 1); a longer
+    // integer literal is refused, not rounded.
+    case simdjson::NUMBER_ERROR:
+      return "malformed JSON number, or an integer beyond 64 bits (-2^63 to 2^64-1; quote it to keep it as text)";
     case simdjson::UNCLOSED_STRING: return "unclosed JSON string";
     case simdjson::UNESCAPED_CHARS: return "control character inside a JSON string";
     case simdjson::CAPACITY: return "record too large";

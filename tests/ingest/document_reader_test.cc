@@ -71,6 +71,21 @@ TEST(JsonDocument, ConvertsEveryValueKind) {
   EXPECT_EQ(std::get<RawJson>(*d.Find("big")).text, "12345678901234567890");
 }
 
+TEST(JsonDocument, IntegersBeyond64BitsAreRefusedNotRounded) {
+  for (const char* big : {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"}) {
+    try {
+      ParseJsonDocument(std::string(R"({"id":"a","n":)") + big + "}", "f", 3);
+      FAIL() << big;
+    } catch (const BadInputError& e) {
+      EXPECT_NE(std::string(e.what()).find("f:3: malformed JSON number, or an integer beyond 64 bits"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(std::get<RawJson>(*ParseJsonDocument(R"({"id":"a","n":18446744073709551615})", "f", 1).Find("n")).text,
+            "18446744073709551615");
+}
+
 TEST(JsonDocument, NumericIdBecomesText) {
   EXPECT_EQ(ParseJsonDocument(R"({"id":12345,"body":"x"})", "f", 1).id, "12345");
 }
