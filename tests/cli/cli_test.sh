@@ -253,6 +253,19 @@ expect_status 0 "$LOUPE" search "$idx" --queries "$work/bom.tsv" --mode or --run
 [[ $(cut -d' ' -f1 "$work/bom.run" | sort -u) == 7 ]] || fail "BOM in the qid: $(od -c "$work/bom.run" | head -2)"
 expect_status 1 "$LOUPE" search "$idx" --queries "$work" --mode or --run "$work/dir.run"
 grep -q "is a directory" /tmp/loupe-cli-err.$$ || fail "queries folder: $(cat /tmp/loupe-cli-err.$$)"
+# A repeated qid stops the batch (trec_eval would merge the two rankings);
+# a syntax error on a line names the file and line after the command.
+printf '1\tbank\n2\trates\n1\tgoal\n' > "$work/dupq.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/dupq.tsv" --mode or --run "$work/dupq.run"
+grep -q "dupq.tsv:3: query id '1' repeats line 1" /tmp/loupe-cli-err.$$ || fail "repeated qid: $(cat /tmp/loupe-cli-err.$$)"
+printf '1\tbank)\n' > "$work/synq.tsv"
+expect_status 2 "$LOUPE" search "$idx" --queries "$work/synq.tsv" --mode query --run "$work/synq.run"
+grep -q "^loupe search: $work/synq.tsv:1: query syntax error at column 5" /tmp/loupe-cli-err.$$ ||
+  fail "batch syntax error: $(cat /tmp/loupe-cli-err.$$)"
+# --fields: names trimmed and taken once; an unknown one gets a note.
+expect_status 0 "$LOUPE" search "$idx" bank -k 1 --fields ' title,title, nosuch'
+[[ $(grep -c . /tmp/loupe-cli-out.$$) == 2 ]] || fail "--fields title twice: $(cat /tmp/loupe-cli-out.$$)"
+grep -q "note: --fields names 'nosuch'" /tmp/loupe-cli-err.$$ || fail "--fields unknown: $(cat /tmp/loupe-cli-err.$$)"
 expect_status 2 "$LOUPE" search "$idx" oil --facet section:month
 grep -q "needs a date field" /tmp/loupe-cli-err.$$ || fail "keyword facet interval: $(cat /tmp/loupe-cli-err.$$)"
 

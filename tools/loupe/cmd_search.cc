@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <unordered_map>
 
 #include "cli.h"
 #include "commands.h"
@@ -74,11 +75,15 @@ std::string ValueText(const FieldValue& v) {
   return w.str();
 }
 
+// "title, body,title" -> title, body: spaces around names trimmed, each once.
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
   for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
+    const size_t first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
   }
   return out;
 }
@@ -93,7 +98,8 @@ std::string SnippetField(const Schema& schema) {
   return schema.text_fields.front().name;
 }
 
-void ReportSyntaxError(const QuerySyntaxError& e) {
+// `where`: "FILE:LINE: " for a line of a query file.
+void ReportSyntaxError(const QuerySyntaxError& e, const std::string& where = "") {
   // A long query is shown around the error only (a 2 MB line is not echoed
   // whole); control characters become spaces so the caret stays in place.
   constexpr size_t kContext = 60;
@@ -109,7 +115,7 @@ void ReportSyntaxError(const QuerySyntaxError& e) {
     i += length;
   }
   const bool cut_before = first > 1, cut_after = at > column + kContext;
-  std::cerr << "loupe search: " << util::PrintableText(e.what()) << "\n  " << (cut_before ? "..." : "") << shown
+  std::cerr << "loupe search: " << util::PrintableText(where + e.what()) << "\n  " << (cut_before ? "..." : "") << shown
             << (cut_after ? "..." : "") << "\n  " << std::string(column - first + (cut_before ? 3 : 0), ' ') << "^\n";
 }
 
@@ -183,6 +189,15 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
   std::vector<std::string> fields =
       vm.count("fields") ? SplitList(vm["fields"].as<std::string>()) : std::vector<std::string>{"title", "snippet"};
   if (!vm.count("fields") && !options.sort.field.empty()) fields.insert(fields.begin() + 1, options.sort.field);
+  // A name the index does not know is likely a typo: say so (documents may
+  // still hold fields the schema does not list, so it is not an error).
+  for (const std::string& name : fields) {
+    if (name != "id" && name != "score" && name != "snippet" && schema.Find(name) == nullptr &&
+        schema.FindScalar(name) == nullptr && !schema.IsTextSource(name)) {
+      std::cerr << "loupe search: note: --fields names '" << util::PrintableText(name)
+                << "', which this index's schema does not list\n";
+    }
+  }
   const std::string snippet_field = SnippetField(schema);
   const Printer p{!json && StdoutIsTerminal()};
   SnippetOptions snippet_options;
@@ -287,6 +302,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   std::vector<std::string> qids;
   std::vector<QueryPtr> queries;
   size_t empty = 0, line_number = 0;
+  std::unordered_map<std::string, size_t> qid_lines;
   for (std::string line; std::getline(in, line);) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -301,6 +317,10 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     if (const size_t bad = util::FindInvalidUtf8(line); bad != std::string::npos) {
       throw BadInputError(path, line_number, "invalid UTF-8 at byte " + std::to_string(bad));
     }
+    // Two rankings under one qid would be merged by trec_eval.
+    if (const auto [it, fresh] = qid_lines.emplace(line.substr(0, tab), line_number); !fresh) {
+      throw BadInputError(path, line_number, "query id '" + it->first + "' repeats line " + std::to_string(it->second));
+    }
     const std::string text = line.substr(tab + 1);
     QueryPtr q;
     try {
@@ -312,8 +332,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
         q = ParseQuery(text, schema, {.default_and = vm.count("and") > 0});
       }
     } catch (const QuerySyntaxError& e) {
-      std::cerr << path << ":" << line_number << ": ";
-      ReportSyntaxError(e);
+      ReportSyntaxError(e, path + ":" + std::to_string(line_number) + ": ");
       return kExitUsage;
     }
     if (q->kind() == Query::Kind::kMatchNone) {
@@ -435,7 +454,7 @@ int RunSearch(const std::vector<std::string>& args) {
       ("k1", po::value<float>()->default_value(0.9f), "BM25 k1")
       ("b", po::value<float>()->default_value(0.4f), "BM25 b")
       ("queries", po::value<std::string>(), "batch: a TSV file of qid<TAB>text lines")
-      ("mode", po::value<std::string>(), "batch: or, and, phrase, count or query")
+      ("mode", po::value<std::string>(), "batch: or (the default), and, phrase, count or query")
       ("run", po::value<std::string>(), "batch: TREC run file to write ('-' for standard output)")
       ("stats-json", po::value<std::string>(), "batch: write the latency statistics as JSON")
       ("warmup", po::value<int>()->default_value(1), "batch: warm-up passes over all queries")
