@@ -146,6 +146,11 @@ PhraseScorer::PhraseScorer(const index::SegmentReader& segment, uint32_t field, 
                             : bm25_.Bound(index::DecodeImpact(cursors_[i].term_impact()));
     max_score_ = std::min(max_score_, bound);
   }
+  // Copies of one term form a repeat group, named by the first copy.
+  repeat_group_.assign(terms.size(), -1);
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (terms[i].first_copy != i) repeat_group_[i] = repeat_group_[terms[i].first_copy] = static_cast<int>(terms[i].first_copy);
+  }
   lead_ = &*std::min_element(cursors_.begin(), cursors_.end(),
                              [](const auto& a, const auto& b) { return a.doc_freq() < b.doc_freq(); });
   doc_ = Align(lead_->doc());
@@ -319,34 +324,105 @@ float PhraseScorer::ExactFreq2() {
   return static_cast<float>(matches);
 }
 
+// Lucene's sloppy phrase frequency (SloppyPhraseScorer): the terms'
+// positions, each less its offset in the phrase, advance smallest first; a
+// match is the span from the smallest to the largest, shortened while the
+// smallest term can still move without passing the next one, and counted
+// once with 1 / (1 + length) when its length is within the slop. Terms that
+// repeat in the query never stand on the same word: the j-th copy starts at
+// the term's j-th position, and when two copies collide the lesser one moves.
+// The sum is capped at the rarest term's frequency, which keeps the terms'
+// impacts valid bounds of the phrase's score.
 float PhraseScorer::SloppyFreq() {
   const size_t n = cursors_.size();
-  std::vector<const uint32_t*> p(n);
-  std::vector<uint32_t> size(n), idx(n, 0);
+  sloppy_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    size[i] = cursors_[i].freq();
-    p[i] = cursors_[i].Positions();
+    SloppyTerm& t = sloppy_[i];
+    t.positions = cursors_[i].Positions();
+    t.size = cursors_[i].freq();
+    t.at = 0;
+    t.queued = true;
   }
-  const auto value = [&](size_t i) { return static_cast<int64_t>(p[i][idx[i]]) - offsets_[i]; };
-  float freq = 0;
-  for (;;) {
-    size_t min_i = 0;
-    int64_t lo = value(0), hi = value(0);
-    for (size_t i = 1; i < n; ++i) {
-      const int64_t v = value(i);
-      if (v < lo) {
-        lo = v;
-        min_i = i;
+  // The j-th copy of a repeated term (copies ordered by offset) starts j
+  // positions in.
+  for (size_t i = 0; i < n; ++i) {
+    if (repeat_group_[i] < 0) continue;
+    for (size_t j = 0; j < n; ++j) {
+      if (j != i && repeat_group_[j] == repeat_group_[i] && (offsets_[j] < offsets_[i] || (offsets_[j] == offsets_[i] && j < i))) {
+        ++sloppy_[i].at;
       }
-      hi = std::max(hi, v);
     }
-    const int64_t length = hi - lo;
-    if (length <= slop_) freq += 1.0f / (1.0f + static_cast<float>(length));
-    if (++idx[min_i] == size[min_i]) break;
+    if (sloppy_[i].at >= sloppy_[i].size) return 0;
   }
-  // A phrase cannot occur more often than its rarest term; the cap also keeps
-  // the term impacts valid bounds of the phrase's score.
-  const uint32_t rarest = *std::min_element(size.begin(), size.end());
+  const auto position = [&](size_t i) {
+    return static_cast<int64_t>(sloppy_[i].positions[sloppy_[i].at]) - static_cast<int64_t>(offsets_[i]);
+  };
+  // Ordered by position, then offset, then term.
+  const auto less = [&](size_t a, size_t b) {
+    const int64_t pa = position(a), pb = position(b);
+    if (pa != pb) return pa < pb;
+    if (offsets_[a] != offsets_[b]) return offsets_[a] < offsets_[b];
+    return a < b;
+  };
+  const auto pop = [&] {  // the least queued term, taken out of the queue
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < n; ++i) {
+      if (sloppy_[i].queued && (best == SIZE_MAX || less(i, best))) best = i;
+    }
+    sloppy_[best].queued = false;
+    return best;
+  };
+  const auto top_position = [&] {
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < n; ++i) {
+      if (sloppy_[i].queued && (best == SIZE_MAX || less(i, best))) best = i;
+    }
+    return position(best);
+  };
+  int64_t end = INT64_MIN;
+  for (size_t i = 0; i < n; ++i) end = std::max(end, position(i));
+  const auto advance = [&](size_t i) {
+    if (++sloppy_[i].at >= sloppy_[i].size) return false;
+    end = std::max(end, position(i));
+    return true;
+  };
+  // Moves copies of i's term off the word i now stands on (the lesser of two
+  // colliding copies moves); false when a copy runs out.
+  const auto separate = [&](size_t i) {
+    if (repeat_group_[i] < 0) return true;
+    for (;;) {
+      const int64_t word = position(i) + offsets_[i];
+      size_t other = SIZE_MAX;
+      for (size_t j = 0; j < n; ++j) {
+        if (j != i && repeat_group_[j] == repeat_group_[i] && position(j) + offsets_[j] == word) {
+          other = j;
+          break;
+        }
+      }
+      if (other == SIZE_MAX) return true;
+      const int64_t pi = position(i), po = position(other);
+      i = (pi < po || (pi == po && offsets_[i] < offsets_[other])) ? i : other;
+      if (!advance(i)) return false;
+    }
+  };
+  float freq = 0;
+  size_t pp = pop();
+  int64_t match_length = end - position(pp);
+  int64_t next = top_position();
+  while (advance(pp) && separate(pp)) {
+    if (position(pp) > next) {  // the match cannot get shorter: count it
+      if (match_length <= slop_) freq += 1.0f / (1.0f + static_cast<float>(match_length));
+      sloppy_[pp].queued = true;
+      pp = pop();
+      next = top_position();
+      match_length = end - position(pp);
+    } else {
+      match_length = std::min(match_length, end - position(pp));
+    }
+  }
+  if (match_length <= slop_) freq += 1.0f / (1.0f + static_cast<float>(match_length));
+  uint32_t rarest = UINT32_MAX;
+  for (const SloppyTerm& t : sloppy_) rarest = std::min(rarest, t.size);
   return std::min(freq, static_cast<float>(rarest));
 }
 

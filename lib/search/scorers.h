@@ -286,7 +286,8 @@ class PhraseScorer final : public Scorer {
  public:
   struct Term {
     index::TermInfo info;
-    uint32_t offset;  // position in the phrase
+    uint32_t offset;      // position in the phrase
+    uint32_t first_copy;  // index of this term's first copy in the phrase (its own when it appears once)
   };
   PhraseScorer(const index::SegmentReader& segment, uint32_t field, const std::vector<Term>& terms, uint32_t slop,
                const Bm25& bm25);
@@ -327,6 +328,16 @@ class PhraseScorer final : public Scorer {
   float freq_ = 0;
   bool exhausted_ = false;
   float threshold_ = 0;  // Matches()'s, for ExactFreq()
+  // SloppyFreq(): each term's copy in the query; terms that repeat share a
+  // group (-1: a term that appears once).
+  struct SloppyTerm {
+    const uint32_t* positions = nullptr;
+    uint32_t size = 0;
+    uint32_t at = 0;
+    bool queued = false;
+  };
+  std::vector<SloppyTerm> sloppy_;
+  std::vector<int> repeat_group_;
 };
 
 }  // namespace loupe::search

@@ -245,7 +245,15 @@ std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx
       for (const Query::PhraseTerm& t : query.phrase()) {
         index::TermInfo info;
         if (!ctx.segment.terms().Lookup(f.number, t.term, &info)) return nullptr;
-        terms.push_back({info, t.position});
+        // Copies of one term share the index of its first copy.
+        uint32_t first_copy = static_cast<uint32_t>(terms.size());
+        for (size_t j = 0; j < terms.size(); ++j) {
+          if (query.phrase()[j].term == t.term) {
+            first_copy = static_cast<uint32_t>(j);
+            break;
+          }
+        }
+        terms.push_back({info, t.position, first_copy});
         idf += ctx.prepared.TermIdf(f, t.term);
       }
       const float weight = b * ctx.prepared.FieldWeight(f, query.field()) * idf;

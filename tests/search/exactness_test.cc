@@ -14,6 +14,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <tuple>
 #include <set>
 
 #include "loupe/index_reader.h"
@@ -200,22 +201,76 @@ class ExactnessTest : public ::testing::TestWithParam<int> {
             freq += all;
           }
         } else {
-          // Same definition as the engine's sloppy matcher: slide the term
-          // whose (position - offset) is smallest.
-          std::vector<size_t> at(lists.size(), 0);
-          for (;;) {
-            size_t lo_i = 0;
-            int64_t lo = INT64_MAX, hi = INT64_MIN;
-            for (size_t i = 0; i < lists.size(); ++i) {
-              const int64_t v = static_cast<int64_t>((*lists[i])[at[i]]) - q.phrase()[i].position;
-              if (v < lo) {
-                lo = v;
-                lo_i = i;
-              }
-              hi = std::max(hi, v);
+          // Lucene's SloppyPhraseScorer.phraseFreq(), transcribed: a queue of
+          // (position - offset) ordered by position, offset, index; repeated
+          // terms start at their j-th position and never share a word.
+          const auto& ph = q.phrase();
+          const size_t n = lists.size();
+          std::vector<size_t> at(n, 0), group(n);
+          for (size_t i = 0; i < n; ++i) {
+            group[i] = i;
+            for (size_t j = 0; j < n; ++j) {
+              if (ph[j].term == ph[i].term && j < group[i]) group[i] = j;
+              if (j != i && ph[j].term == ph[i].term && ph[j].position < ph[i].position) ++at[i];
             }
-            if (hi - lo <= q.slop()) freq += 1.0 / (1.0 + static_cast<double>(hi - lo));
-            if (++at[lo_i] == lists[lo_i]->size()) break;
+          }
+          bool alive = true;
+          for (size_t i = 0; i < n; ++i) alive = alive && at[i] < lists[i]->size();
+          const auto pos = [&](size_t i) {
+            return static_cast<int64_t>((*lists[i])[at[i]]) - static_cast<int64_t>(ph[i].position);
+          };
+          std::vector<size_t> queue;  // kept sorted, least first
+          const auto requeue = [&] {
+            std::sort(queue.begin(), queue.end(), [&](size_t a, size_t b) {
+              return std::make_tuple(pos(a), ph[a].position, a) < std::make_tuple(pos(b), ph[b].position, b);
+            });
+          };
+          int64_t end = INT64_MIN;
+          const auto next_position = [&](size_t i) {
+            if (++at[i] >= lists[i]->size()) return false;
+            end = std::max(end, pos(i));
+            return true;
+          };
+          if (alive) {
+            for (size_t i = 0; i < n; ++i) {
+              queue.push_back(i);
+              end = std::max(end, pos(i));
+            }
+            requeue();
+            size_t pp = queue.front();
+            queue.erase(queue.begin());
+            int64_t length = end - pos(pp);
+            int64_t next = pos(queue.front());
+            for (;;) {
+              if (!next_position(pp)) break;
+              bool exhausted = false;
+              for (size_t cur = pp;;) {  // collisions of repeated terms
+                size_t k = SIZE_MAX;
+                for (size_t j = 0; j < n; ++j) {
+                  if (j != cur && group[j] == group[cur] && pos(j) + ph[j].position == pos(cur) + ph[cur].position) k = j;
+                }
+                if (k == SIZE_MAX) break;
+                cur = std::make_pair(pos(cur), ph[cur].position) < std::make_pair(pos(k), ph[k].position) ? cur : k;
+                if (!next_position(cur)) {
+                  exhausted = true;
+                  break;
+                }
+              }
+              if (exhausted) break;
+              requeue();
+              if (pos(pp) > next) {
+                if (length <= q.slop()) freq += 1.0 / (1.0 + static_cast<double>(length));
+                queue.push_back(pp);
+                requeue();
+                pp = queue.front();
+                queue.erase(queue.begin());
+                next = pos(queue.front());
+                length = end - pos(pp);
+              } else {
+                length = std::min(length, end - pos(pp));
+              }
+            }
+            if (length <= q.slop()) freq += 1.0 / (1.0 + static_cast<double>(length));
           }
           size_t rarest = SIZE_MAX;
           for (const auto* l : lists) rarest = std::min(rarest, l->size());

@@ -79,6 +79,40 @@ TEST_F(SearcherTest, AGroupOfOnlyExclusionsIsEveryDocumentWithoutThem) {
   EXPECT_GT(hits[0].score, 0.0f);
 }
 
+// Sloppy phrase frequencies as Lucene's SloppyPhraseScorer counts them:
+// each match once at its shortest, and a word repeated in the phrase needs
+// as many distinct words in the document.
+TEST(SloppyPhrase, CountsMatchesAsLuceneDoes) {
+  testing::TempDir tmp;
+  {
+    auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true, .schema = Schema::Default("standard")});
+    const std::pair<const char*, const char*> docs[] = {
+        {"one", "zab"}, {"three", "zab zab zab"}, {"d", "wix wix zab"}, {"f", "zab qx qx zab"}};
+    for (const auto& [id, body] : docs) writer->AddDocument({id, {{"body", std::string(body)}}});
+    writer->Commit();
+  }
+  const Searcher s(IndexReader::Open(tmp.Sub("idx")));
+  const auto phrase_freq = [&](const std::string& q, const std::string& id) -> float {
+    const QueryPtr query = ParseQuery("body:" + q, s.reader().schema());
+    for (const Hit& h : s.Search(*query, {.k = 10}).hits) {
+      if (h.id != id) continue;
+      const Explanation root = s.Explain(*query, h);
+      std::vector<const Explanation*> todo = {&root};
+      while (!todo.empty()) {
+        const Explanation* e = todo.back();
+        todo.pop_back();
+        if (e->description.rfind("tf (phrase frequency)", 0) == 0) return e->value;
+        for (const Explanation& d : e->details) todo.push_back(&d);
+      }
+    }
+    return 0;
+  };
+  EXPECT_EQ(phrase_freq("\"zab zab\"~1", "one"), 0.0f);  // one zab cannot be both
+  EXPECT_FLOAT_EQ(phrase_freq("\"zab zab\"~2", "three"), 2.0f);
+  EXPECT_FLOAT_EQ(phrase_freq("\"zab wix\"~5", "d"), 1.0f / 3);  // one match, at its shortest
+  EXPECT_FLOAT_EQ(phrase_freq("\"zab qx\"~3", "f"), 1.0f + 1.0f / 3);
+}
+
 TEST_F(SearcherTest, AccentsDoNotMatter) {
   const Searcher s(Reader());
   EXPECT_EQ(Ids(s, "\"Ly Thuong Phuc\"", 100), Ids(s, "\"Lý Thượng Phúc\"", 100));
