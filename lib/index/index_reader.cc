@@ -162,7 +162,8 @@ IndexSummary IndexReader::Summary() const {
   out.written_by = m.manifest.written_by;
   out.schema = m.manifest.schema;
   out.unicode_version = m.manifest.unicode_version;
-  out.bytes["manifest"] = m.dir->FileSize(index::ManifestFileName(m.manifest.generation));
+  // Sizes as the files were read: a writer may have removed them since.
+  out.bytes["manifest"] = m.manifest.file_bytes;
   for (const auto& s : m.segments) {
     SegmentSummary seg;
     seg.name = s->name();
@@ -170,8 +171,8 @@ IndexSummary IndexReader::Summary() const {
     seg.deleted = s->deleted();
     seg.stored_raw_bytes = s->info().stored_raw_bytes;
     for (const index::SegmentFile& f : s->info().files) seg.bytes[index::KindOfExtension(f.extension)] += f.size;
-    seg.bytes["info"] += m.dir->FileSize(index::SegmentFileName(s->name(), "info"));
-    if (!s->live_file().empty()) seg.bytes["deletions"] = m.dir->FileSize(s->live_file());
+    seg.bytes["info"] += s->info().file_bytes;
+    if (!s->live_file().empty()) seg.bytes["deletions"] = s->live_file_bytes();
     for (const index::FieldStats& f : s->info().fields) {
       if (f.number == index::kIdField) continue;
       index::AddField(seg.fields, f);
@@ -294,14 +295,11 @@ void VerifyAgainstSchema(const index::SegmentReader& seg, const Schema& schema, 
 
 }  // namespace
 
-VerifyReport VerifyIndex(const std::string& path) {
+namespace {
+
+// Checks the commit of generation `latest` and the directory around it.
+VerifyReport VerifyCommit(const store::Directory* dir, const std::optional<uint64_t> latest) {
   VerifyReport report;
-  auto dir = store::OpenFileSystemDirectory(path, false);
-  const std::optional<uint64_t> latest = index::SettledLatestGeneration(*dir);
-  if (!latest) {
-    report.errors.push_back(path + ": no Loupe index here (no commit manifest)");
-    return report;
-  }
   index::Manifest manifest;
   try {
     manifest = index::ReadManifest(*dir, *latest);
@@ -310,7 +308,7 @@ VerifyReport VerifyIndex(const std::string& path) {
     return report;
   }
   ++report.files_checked;
-  report.bytes_checked += dir->FileSize(index::ManifestFileName(*latest));
+  report.bytes_checked += manifest.file_bytes;
   std::set<std::string> referenced = {index::ManifestFileName(*latest), index::kLockFileName};
   std::set<std::string> names;
   for (const index::SegmentEntry& e : manifest.segments) {
@@ -331,19 +329,54 @@ VerifyReport VerifyIndex(const std::string& path) {
       report.errors.push_back(err.what());
     }
   }
+  const bool locked = dir->Exists(index::kLockFileName) && dir->IsLocked(index::kLockFileName);
   for (const std::string& name : dir->List()) {
     if (!referenced.contains(name) && index::IsLoupeFileName(name)) {
-      report.notes.push_back("unreferenced file " + name + " (left by an interrupted writer; the next writer removes it)");
+      report.notes.push_back("unreferenced file " + name +
+                             (locked ? " (being written by the writer that holds the lock, or left by an interrupted one)"
+                                     : " (left by an interrupted writer; the next writer removes it)"));
     }
   }
-  if (dir->Exists(index::kLockFileName)) {
-    if (dir->IsLocked(index::kLockFileName)) {
-      report.notes.push_back("a writer holds the lock now; files it is writing are not checked");
-    } else if (dir->FileSize(index::kLockFileName) > 0) {
-      report.notes.push_back("stale lock file " + std::string(index::kLockFileName) + " left by a writer that did not exit cleanly (no process holds it; harmless)");
-    }
+  if (locked) {
+    report.notes.push_back("a writer holds the lock now; files it is writing are not checked");
+  } else if (dir->Exists(index::kLockFileName) && dir->FileSize(index::kLockFileName) > 0) {
+    report.notes.push_back("stale lock file " + std::string(index::kLockFileName) + " left by a writer that did not exit cleanly (no process holds it; harmless)");
   }
   return report;
+}
+
+}  // namespace
+
+VerifyReport VerifyIndex(const std::string& path) {
+  auto dir = store::OpenFileSystemDirectory(path, false);
+  std::optional<uint64_t> latest = index::SettledLatestGeneration(*dir);
+  if (!latest) {
+    VerifyReport report;
+    report.errors.push_back(path + ": no Loupe index here (no commit manifest)");
+    return report;
+  }
+  // A writer may publish a newer commit and remove this one's files while
+  // they are checked: what went missing then was not damage. So a check
+  // during which the newest commit changed is done again on the newer one.
+  for (int attempt = 0;; ++attempt) {
+    VerifyReport report;
+    try {
+      report = VerifyCommit(dir.get(), *latest);
+    } catch (const Error&) {  // e.g. a file listed, then removed before its size was read
+      const std::optional<uint64_t> now = index::SettledLatestGeneration(*dir);
+      if (!now || *now == *latest || attempt >= 20) throw;
+      latest = now;
+      continue;
+    }
+    const std::optional<uint64_t> now = index::SettledLatestGeneration(*dir);
+    if (!now || *now == *latest) return report;
+    if (attempt >= 20) {
+      report.notes.push_back("writers kept committing during the check: commit " + std::to_string(*latest) +
+                             " was checked, the newest is now " + std::to_string(*now));
+      return report;
+    }
+    latest = now;
+  }
 }
 
 }  // namespace loupe

@@ -228,6 +228,7 @@ SegmentInfo ReadSegmentInfo(const store::Directory& dir, const std::string& segm
   const element root = ParseJsonBody(file, parser);
   const JsonReader r(file);
   SegmentInfo info;
+  info.file_bytes = raw->data().size();
   info.name = r.String(root, "name");
   if (info.name != segment) r.Fail("segment name " + info.name + " does not match the file name");
   const uint64_t max_doc = r.Uint(root, "max_doc");
@@ -324,6 +325,7 @@ Manifest ReadManifest(const store::Directory& dir, uint64_t generation) {
   const element root = ParseJsonBody(file, parser);
   const JsonReader r(file);
   Manifest m;
+  m.file_bytes = file.data().size();
   m.generation = r.Uint(root, "generation");
   if (m.generation != generation) r.Fail("generation does not match the file name");
   m.index_id = r.String(root, "index_id");

@@ -49,6 +49,7 @@ struct SegmentInfo {
   std::string written_by;
   std::vector<FieldStats> fields;
   std::vector<SegmentFile> files;
+  uint64_t file_bytes = 0;  // of the .info file, as read (not written)
 
   const FieldStats* Field(uint32_t number) const;
 };
@@ -72,6 +73,7 @@ struct Manifest {
   std::vector<SegmentEntry> segments;
   std::string written_by;
   std::string unicode_version;
+  uint64_t file_bytes = 0;  // of the manifest file, as read (not written)
 };
 
 std::string ManifestFileName(uint64_t generation);

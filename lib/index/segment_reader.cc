@@ -56,6 +56,7 @@ std::shared_ptr<const SegmentReader> SegmentReader::Open(const store::Directory&
     r->live_file_ = LiveFileName(entry.name, entry.live_generation);
     const store::CheckedFile live(dir.Open(r->live_file_), kLiveKind, kFormatVersion, r->info_.nonce, true, kMinFormatVersion);
     r->live_ = LiveDocs::Read(live, r->info_.max_doc);
+    r->live_file_bytes_ = live.data().size();
     if (r->live_->deleted() != entry.deleted) {
       live.Corrupt("has " + std::to_string(r->live_->deleted()) + " deletions, the commit says " +
                    std::to_string(entry.deleted));

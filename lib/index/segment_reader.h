@@ -72,6 +72,7 @@ class SegmentReader {
   const store::CheckedFile* File(const char* extension) const;
   // Name of the deletions file, if any.
   const std::string& live_file() const { return live_file_; }
+  uint64_t live_file_bytes() const { return live_file_bytes_; }
 
  private:
   SegmentReader() = default;
@@ -85,6 +86,7 @@ class SegmentReader {
   std::unique_ptr<ColumnsReader> columns_;
   std::optional<LiveDocs> live_;
   std::string live_file_;
+  uint64_t live_file_bytes_ = 0;
 };
 
 }  // namespace loupe::index

@@ -1,6 +1,7 @@
 // The thread-safety promises of the public API, exercised together: several
 // threads search readers while a writer adds, deletes and commits (with
-// background merges), and another thread keeps reopening the newest reader.
+// background merges), another thread keeps reopening the newest reader, and
+// one more verifies and describes the index all the while.
 // Run under ThreadSanitizer by `./loupe.sh test --full`.
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "loupe/error.h"
 #include "loupe/index_reader.h"
 #include "loupe/index_writer.h"
 #include "loupe/query.h"
@@ -84,6 +86,22 @@ TEST(ApiThreads, SearchesAndReopensWhileAWriterCommits) {
     });
   }
 
+  // Checking and describing the index while commits replace its files: a
+  // file removed by a newer commit is not damage.
+  std::atomic<int> verified{0};
+  std::thread verifier([&] {
+    while (searching.load()) {
+      try {
+        const VerifyReport report = VerifyIndex(dir.str());
+        if (!report.ok()) ++failures;
+        if (IndexReader::Open(dir.str(), {.verify_checksums = false})->Summary().documents == 0) ++failures;
+        ++verified;
+      } catch (const Error&) {
+        ++failures;
+      }
+    }
+  });
+
   int live = 1;
   for (int i = 1; i < kDocuments; ++i) {
     writer->AddDocument(Doc(i));
@@ -100,8 +118,10 @@ TEST(ApiThreads, SearchesAndReopensWhileAWriterCommits) {
   reopener.join();
   searching = false;
   for (auto& t : searchers) t.join();
+  verifier.join();
 
   EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(verified.load(), 0);
   EXPECT_GT(reopens.load(), 0);
   const auto last = first->Reopen();
   EXPECT_EQ(last->document_count(), static_cast<uint64_t>(live));
