@@ -112,17 +112,22 @@ struct Searcher::Impl {
     uint64_t df = 0;
     index::TermInfo info;
     for (size_t s = 0; s < reader->segments.size(); ++s) {
-      const SegmentReader& seg = *reader->segments[s];
-      if (!seg.terms().Lookup(field, term, &info)) continue;
-      df += info.doc_freq;
-      if (deleted[s].empty()) continue;
-      index::PostingsCursor c;
-      seg.OpenPostings(field, info, &c);
-      if (deleted[s].size() < info.doc_freq) {
-        for (uint32_t d : deleted[s]) df -= c.Advance(d) == d;
-      } else {
-        for (uint32_t d = c.doc(); d != kNoMoreDocs; d = c.Next()) df -= !seg.IsLive(d);
-      }
+      if (reader->segments[s]->terms().Lookup(field, term, &info)) df += LiveDocFreq(s, field, info);
+    }
+    return df;
+  }
+
+  // The live documents of one segment's term.
+  uint64_t LiveDocFreq(size_t s, uint32_t field, const index::TermInfo& info) const {
+    uint64_t df = info.doc_freq;
+    if (deleted[s].empty()) return df;
+    const SegmentReader& seg = *reader->segments[s];
+    index::PostingsCursor c;
+    seg.OpenPostings(field, info, &c);
+    if (deleted[s].size() < info.doc_freq) {
+      for (uint32_t d : deleted[s]) df -= c.Advance(d) == d;
+    } else {
+      for (uint32_t d = c.doc(); d != kNoMoreDocs; d = c.Next()) df -= !seg.IsLive(d);
     }
     return df;
   }
@@ -150,15 +155,17 @@ class Prepared {
     return idf;
   }
 
-  // The prefix's terms: the kMaxPrefixTerms with the most documents.
+  // The prefix's terms: the kMaxPrefixTerms with the most live documents
+  // (deleted ones do not count, so that merging changes nothing).
   const std::vector<std::string>& Expansion(const FieldStatistics& f, const std::string& prefix) {
     auto key = std::make_pair(f.number, prefix);
     auto it = expansions_.find(key);
     if (it != expansions_.end()) return it->second;
     std::map<std::string, uint64_t> df;
-    for (const auto& seg : impl_.reader->segments) {
-      for (auto t = seg->terms().Terms(f.number, prefix); t.valid() && t.term().starts_with(prefix); t.Next()) {
-        df[std::string(t.term())] += t.info().doc_freq;
+    for (size_t s = 0; s < impl_.reader->segments.size(); ++s) {
+      const SegmentReader& seg = *impl_.reader->segments[s];
+      for (auto t = seg.terms().Terms(f.number, prefix); t.valid() && t.term().starts_with(prefix); t.Next()) {
+        if (const uint64_t live = impl_.LiveDocFreq(s, f.number, t.info())) df[std::string(t.term())] += live;
       }
     }
     std::vector<std::pair<std::string, uint64_t>> all(df.begin(), df.end());

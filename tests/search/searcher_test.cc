@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "ingest/document_reader.h"
@@ -180,6 +182,45 @@ TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {
   const QueryPtr q = ParseQuery("alpha", s.reader().schema());
   EXPECT_EQ(s.Count(*q), 48u);
   for (const Hit& h : s.Search(*q, {.k = 100}).hits) EXPECT_TRUE(h.id != "d0" && h.id != "d7");
+}
+
+// A prefix with more than 1,024 terms keeps those in the most live
+// documents: a deleted document must not win a term its place, or the
+// results would change when a merge drops it.
+TEST(PrefixExpansion, CountsOnlyLiveDocuments) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"));
+  const auto add = [&](const std::string& id, const std::string& title) {
+    Document d;
+    d.id = id;
+    d.fields.push_back({"title", title});
+    writer->AddDocument(d);
+  };
+  char term[16];
+  for (int i = 0; i < 1024; ++i) {
+    std::snprintf(term, sizeof term, "zz%04d", i);
+    add("a" + std::to_string(i), term);
+  }
+  writer->Commit();
+  add("h0", "zzzz");
+  add("h1", "zzzz");
+  writer->Commit();
+  writer->DeleteDocument("h1");
+  writer->Commit();
+  const auto hits = [&] {
+    const Searcher s(IndexReader::Open(tmp.Sub("idx")));
+    std::vector<std::string> ids;
+    for (const Hit& h : s.Search(*ParseQuery("title:zz*", s.reader().schema()), {.k = 2000}).hits) ids.push_back(h.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const std::vector<std::string> before = hits();
+  // Every term now has one live document; the first 1,024 in term order win.
+  EXPECT_EQ(before.size(), 1024u);
+  EXPECT_EQ(std::count(before.begin(), before.end(), "h0"), 0);
+  writer->ForceMerge(1);
+  EXPECT_EQ(IndexReader::Open(tmp.Sub("idx"))->deleted_count(), 0u);  // the merge dropped h1
+  EXPECT_EQ(hits(), before);
 }
 
 TEST_F(SearcherTest, ManyThreadsSearchOneReader) {
