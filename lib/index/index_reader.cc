@@ -351,8 +351,14 @@ VerifyReport VerifyIndex(const std::string& path) {
   auto dir = store::OpenFileSystemDirectory(path, false);
   std::optional<uint64_t> latest = index::SettledLatestGeneration(*dir);
   if (!latest) {
+    // Segment files without any manifest are what is left of an index whose
+    // commits were lost: damage. A directory without them is no index at all.
+    const std::vector<std::string> names = dir->List();
+    if (std::none_of(names.begin(), names.end(), [](const std::string& n) { return n.starts_with("seg_"); })) {
+      throw NotFoundError(path + ": no Loupe index here (no commit manifest)");
+    }
     VerifyReport report;
-    report.errors.push_back(path + ": no Loupe index here (no commit manifest)");
+    report.errors.push_back(path + ": segment files but no commit manifest: the index's commits are lost");
     return report;
   }
   // A writer may publish a newer commit and remove this one's files while

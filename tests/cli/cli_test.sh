@@ -123,6 +123,12 @@ grep -q "not a Loupe index" /tmp/loupe-cli-err.$$ || fail "foreign directory: $(
 [[ $(ls "$work/photos") == cat.jpg ]] || fail "a refused foreign directory was written to: $(ls "$work/photos")"
 expect_status 1 "$LOUPE" info "$work/nowhere"
 expect_status 1 "$LOUPE" verify "$work/photos"
+# No index is not "a damaged index"; segment files without a manifest are.
+grep -q "no Loupe index here" /tmp/loupe-cli-err.$$ || fail "verify of a foreign directory: $(cat /tmp/loupe-cli-err.$$)"
+! grep -q "damaged" /tmp/loupe-cli-out.$$ || fail "verify called a foreign directory damaged"
+mkdir -p "$work/lost" && echo x > "$work/lost/seg_000001.post"
+expect_status 1 "$LOUPE" verify "$work/lost"
+grep -q "no commit manifest: the index's commits are lost" /tmp/loupe-cli-out.$$ || fail "verify of orphaned segments: $(cat /tmp/loupe-cli-out.$$)"
 
 # ---- search ----
 expect_status 0 "$LOUPE" search "$idx" '"interest rates"' -k 3

@@ -213,7 +213,12 @@ TEST(HostileInput, NewerFormatOrAnotherProgramsDirectory) {
   tmp.Write("other/data.bin", "not loupe");
   EXPECT_THROW(IndexReader::Open(tmp.Sub("other")), NotFoundError);
   EXPECT_THROW(IndexWriter::Open(tmp.Sub("other")), InvalidArgumentError);
-  EXPECT_FALSE(VerifyIndex(tmp.Sub("other")).ok());
+  EXPECT_THROW(VerifyIndex(tmp.Sub("other")), NotFoundError);  // no index, rather than a damaged one
+  // Segment files without any manifest: an index that lost its commits.
+  tmp.Write("orphans/seg_000001.post", "x");
+  const VerifyReport orphans = VerifyIndex(tmp.Sub("orphans"));
+  ASSERT_EQ(orphans.errors.size(), 1u);
+  EXPECT_NE(orphans.errors[0].find("commits are lost"), std::string::npos) << orphans.errors[0];
   // A manifest name with foreign content.
   tmp.Write("fake/commit_00000000000000000001", "{\"hello\": \"world\"}");
   EXPECT_THROW(IndexReader::Open(tmp.Sub("fake")), UnsupportedFormatError);
