@@ -90,11 +90,12 @@ grep -q "^topics (" "$work/facets.txt" || fail "text facets: $(cat "$work/facets
 
 # A field kept out of stored documents; a date that is not one is noted and kept stored.
 cat >"$work/schema.json" <<'J'
-{"fields": {"author": {"type": "keyword", "stored": false}, "contents": {"type": "text", "sources": ["title", "body"]}}}
+{"fields": {"author": {"type": "keyword", "stored": false}, "contents": {"type": "text", "sources": ["title", "body"], "weight": 0.25}}}
 J
 "$LOUPE" index "$work/idx2" "$corpus" --create --quiet --schema "$work/schema.json" || fail "index with a schema of text and keyword fields"
 "$LOUPE" search "$work/idx2" 'contents:trade' --json | grep -q '"author"' && fail "author is stored although declared stored: false"
 [[ $("$LOUPE" search "$work/idx2" 'author:"Hannah Okafor"' --count) -gt 0 ]] || fail "the unstored author still filters"
+"$LOUPE" info "$work/idx2" | grep -q "weight 0.25$" || fail "info rounds the field weight: $("$LOUPE" info "$work/idx2" | grep weight)"
 printf '%s\n' '{"id":"x1","title":"zyzzyva","body":"text","date":"3-MAR-1987 09:15"}' >"$work/bad-date.jsonl"
 "$LOUPE" index "$work/idx2" "$work/bad-date.jsonl" 2>"$work/err.txt" >/dev/null || fail "a malformed date stops indexing"
 grep -q "bad-date.jsonl:1: note: field 'date' (date): '3-MAR-1987 09:15' is not an ISO 8601 date" "$work/err.txt" \

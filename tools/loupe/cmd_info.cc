@@ -1,5 +1,6 @@
 // loupe info: what an index holds (segments, documents, terms, bytes by file
 // kind, compression, the schema and analyzers).
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 
@@ -11,6 +12,13 @@
 
 namespace loupe::cli {
 namespace {
+
+// A field weight as given (0.25, 1.5, 2.0), not rounded to the table's precision.
+std::string WeightText(double weight) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, weight == static_cast<long long>(weight) ? "%.1f" : "%g", weight);
+  return buf;
+}
 
 constexpr std::string_view kUsage =
     "DIR [--json]\n\n"
@@ -157,7 +165,7 @@ void PrintText(const IndexSummary& s) {
               << (f.analyzer.english_possessives ? ", possessives" : "") << (f.analyzer.join_acronyms ? ", acronyms" : "")
               << (f.analyzer.stop_words == StopWords::kClassicEnglish ? ", stop words" : "")
               << (f.analyzer.stemmer.empty() ? "" : ", stemmer " + f.analyzer.stemmer) << "), weight "
-              << std::setprecision(1) << f.weight << std::setprecision(2) << "\n";
+              << WeightText(f.weight) << "\n";
   }
   for (const ScalarField& f : s.schema.scalar_fields) {
     std::cout << "  " << util::PrintableText(f.name) << "  " << ScalarTypeName(f.type) << (f.stored ? "" : ", not stored") << "\n";
