@@ -56,7 +56,7 @@ std::string Quoted(const std::string& s) { return "'" + (s.size() > 40 ? s.subst
 }  // namespace
 
 void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue>* out, bool* unstored,
-                    std::vector<std::string>* malformed) {
+                    std::vector<std::string>* malformed, std::vector<std::string>* unnamable) {
   out->clear();
   *unstored = false;
   std::vector<ScalarField> inferred;
@@ -65,8 +65,12 @@ void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue
     ScalarField type;
     if (declared != nullptr) {
       type = *declared;
-    } else if (schema.Find(field.name) != nullptr || schema.IsTextSource(field.name) || !schema.infer_scalar_fields ||
-               !InferableFieldName(field.name) || schema.scalar_fields.size() + inferred.size() >= 10000) {
+    } else if (schema.Find(field.name) != nullptr || schema.IsTextSource(field.name) || !schema.infer_scalar_fields) {
+      continue;
+    } else if (!InferableFieldName(field.name)) {
+      if (unnamable != nullptr) unnamable->push_back(field.name);
+      continue;
+    } else if (schema.scalar_fields.size() + inferred.size() >= 10000) {
       continue;
     } else {
       type = {field.name, InferType(field.value), true};

@@ -40,9 +40,10 @@ struct ColumnValue {
 // InvalidArgumentError naming the field when a value does not fit its type
 // (then `schema` is unchanged), or with `malformed` given, leaves the value
 // out and describes it there. Sets *unstored when the document has a field
-// that is not to be stored.
+// that is not to be stored. With `unnamable`, lists the fields that would have
+// been inferred but have a name no query can use (stored only).
 void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue>* out, bool* unstored,
-                    std::vector<std::string>* malformed = nullptr);
+                    std::vector<std::string>* malformed = nullptr, std::vector<std::string>* unnamable = nullptr);
 
 // Whether a field of this name can become a column when inferred: a name the
 // query language can write (no spaces, ':', quotes, backslashes or control

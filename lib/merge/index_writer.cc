@@ -678,22 +678,18 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   // schema is shared by every adding thread.
   std::vector<index::ColumnValue> columns;
   bool unstored = false;
-  std::vector<std::string> malformed;
+  std::vector<std::string> malformed, unnamable;
   const bool store_malformed = m.options.malformed_values == IndexWriterOptions::MalformedValues::kStoreOnly;
-  index::ResolveColumns(doc, m.manifest.schema, &columns, &unstored, store_malformed ? &malformed : nullptr);
+  index::ResolveColumns(doc, m.manifest.schema, &columns, &unstored, store_malformed ? &malformed : nullptr,
+                        &unnamable);
   if (notes != nullptr) {
     for (std::string& n : malformed) notes->push_back(std::move(n) + " (stored, left out of the column)");
     // A field no query could name is stored only: say so once it would
     // otherwise have become a column.
-    if (m.manifest.schema.infer_scalar_fields) {
-      for (const Field& f : doc.fields) {
-        if (!index::InferableFieldName(f.name) && m.manifest.schema.FindScalar(f.name) == nullptr &&
-            m.manifest.schema.Find(f.name) == nullptr && !m.manifest.schema.IsTextSource(f.name)) {
-          notes->push_back("field '" + (f.name.size() > 40 ? f.name.substr(0, 40) + "..." : f.name) +
-                           "' has a name no query can use (spaces, ':', quotes, backslashes or control "
-                           "characters; or over 256 bytes): stored only");
-        }
-      }
+    for (const std::string& name : unnamable) {
+      notes->push_back("field '" + (name.size() > 40 ? name.substr(0, 40) + "..." : name) +
+                       "' has a name no query can use (spaces, ':', quotes, backslashes or control "
+                       "characters; or over 256 bytes): stored only");
     }
     // A text field's source that is not text cannot be analysed: say so
     // rather than leave the document unfindable by it without a word.

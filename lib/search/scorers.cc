@@ -364,21 +364,20 @@ float PhraseScorer::SloppyFreq() {
     if (offsets_[a] != offsets_[b]) return offsets_[a] < offsets_[b];
     return a < b;
   };
-  const auto pop = [&] {  // the least queued term, taken out of the queue
+  // The queue is a scan: phrases have a handful of terms.
+  const auto least_queued = [&] {
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < n; ++i) {
       if (sloppy_[i].queued && (best == SIZE_MAX || less(i, best))) best = i;
     }
+    return best;
+  };
+  const auto pop = [&] {
+    const size_t best = least_queued();
     sloppy_[best].queued = false;
     return best;
   };
-  const auto top_position = [&] {
-    size_t best = SIZE_MAX;
-    for (size_t i = 0; i < n; ++i) {
-      if (sloppy_[i].queued && (best == SIZE_MAX || less(i, best))) best = i;
-    }
-    return position(best);
-  };
+  const auto top_position = [&] { return position(least_queued()); };
   int64_t end = INT64_MIN;
   for (size_t i = 0; i < n; ++i) end = std::max(end, position(i));
   const auto advance = [&](size_t i) {

@@ -482,6 +482,7 @@ int RunSearch(const std::vector<std::string>& args) {
     search_options.sort.field = sort.substr(search_options.sort.descending ? 1 : 0);
     if (search_options.sort.field.empty()) throw UsageError("--sort needs a field name (or score)");
   }
+  std::vector<std::string> interval_specs;  // --facet FIELD:INTERVAL, checked once the schema is known
   if (vm.count("facet")) {
     const auto specs = vm["facet"].as<std::vector<std::string>>();
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -507,6 +508,7 @@ int RunSearch(const std::vector<std::string>& args) {
         } else {
           throw UsageError("--facet " + spec + ": the interval must be year, month or day");
         }
+        interval_specs.push_back(spec);
       }
       if (r.field.empty()) throw UsageError("--facet needs a field name");
       search_options.facets.push_back(r);
@@ -537,10 +539,9 @@ int RunSearch(const std::vector<std::string>& args) {
   }
   const auto reader = IndexReader::Open(vm["dir"].as<std::string>());
   // An interval only makes sense for a date histogram.
-  for (const std::string& spec : vm.count("facet") ? vm["facet"].as<std::vector<std::string>>() : std::vector<std::string>{}) {
-    const size_t colon = spec.find(':');
-    const ScalarField* field = reader->schema().FindScalar(spec.substr(0, colon));
-    if (colon != std::string::npos && field != nullptr && field->type != ScalarType::kDate) {
+  for (const std::string& spec : interval_specs) {
+    const ScalarField* field = reader->schema().FindScalar(spec.substr(0, spec.find(':')));
+    if (field != nullptr && field->type != ScalarType::kDate) {
       throw UsageError("--facet " + spec + ": an interval (year, month, day) needs a date field; '" + field->name +
                        "' is a " + ScalarTypeName(field->type) + " field");
     }
