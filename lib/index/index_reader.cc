@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -11,8 +12,26 @@
 namespace loupe {
 namespace index {
 
+bool IsSegmentFileName(const std::string& name) {
+  // "seg_", the number (at least 6 digits), then ".<extension>" or "_<generation>.live".
+  if (!name.starts_with("seg_")) return false;
+  const size_t digits_end = std::min(name.find_first_not_of("0123456789", 4), name.size());
+  if (digits_end < 4 + 6) return false;
+  const std::string_view rest = std::string_view(name).substr(digits_end);
+  for (const char* ext : kSegmentExtensions) {
+    if (rest.size() == 1 + std::strlen(ext) && rest[0] == '.' && rest.substr(1) == ext) return true;
+  }
+  constexpr std::string_view kLive = ".live";
+  if (rest.size() < 2 + kLive.size() || rest[0] != '_' || !rest.ends_with(kLive)) return false;
+  const std::string_view generation = rest.substr(1, rest.size() - 1 - kLive.size());
+  return generation.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 bool IsLoupeFileName(const std::string& name) {
-  return name == kLockFileName || name.starts_with("seg_") || name.starts_with(kManifestPrefix);
+  if (name == kLockFileName || IsSegmentFileName(name)) return true;
+  // A manifest, or one a writer had not yet renamed into place.
+  const bool temporary = name.ends_with(".tmp");
+  return ParseManifestFileName(temporary ? name.substr(0, name.size() - 4) : name).has_value();
 }
 
 // Listing a directory while a writer renames a new manifest into place and
@@ -22,8 +41,7 @@ std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir) {
   for (int attempt = 0;; ++attempt) {
     if (std::optional<uint64_t> latest = LatestGeneration(dir)) return latest;
     const std::vector<std::string> names = dir.List();
-    const bool has_segments =
-        std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.starts_with("seg_"); });
+    const bool has_segments = std::any_of(names.begin(), names.end(), IsSegmentFileName);
     if (!has_segments || attempt >= 50) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -354,7 +372,7 @@ VerifyReport VerifyIndex(const std::string& path) {
     // Segment files without any manifest are what is left of an index whose
     // commits were lost: damage. A directory without them is no index at all.
     const std::vector<std::string> names = dir->List();
-    if (std::none_of(names.begin(), names.end(), [](const std::string& n) { return n.starts_with("seg_"); })) {
+    if (std::none_of(names.begin(), names.end(), index::IsSegmentFileName)) {
       throw NotFoundError(path + ": no Loupe index here (no commit manifest)");
     }
     VerifyReport report;

@@ -35,9 +35,12 @@ std::optional<uint64_t> SettledLatestGeneration(const store::Directory& dir);
 std::unique_ptr<IndexReader::Impl> OpenLatestCommit(const std::string& path, const SegmentOpenOptions& options,
                                                     const IndexReader::Impl* previous = nullptr);
 
-// Whether the directory holds Loupe's files only (used before creating an
-// index in a directory that already has files).
+// Whether a file name is one Loupe writes: the lock, a manifest (or its
+// temporary name), a segment's file. A writer refuses to create an index
+// beside any other file and removes only these.
 bool IsLoupeFileName(const std::string& name);
+// A segment's file ("seg_000001.post", "seg_000001_3.live").
+bool IsSegmentFileName(const std::string& name);
 
 }  // namespace index
 }  // namespace loupe

@@ -163,13 +163,18 @@ class PosixDirectory : public Directory {
 
   std::shared_ptr<const ReadableFile> Open(const std::string& name) const override {
     const std::string p = Path(name);
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    // Non-blocking: a FIFO put where a file should be must not hang the open.
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) ThrowIo(p, "open", errno);
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
       const int err = errno;
       ::close(fd);
       ThrowIo(p, "stat", err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw IoError(p + ": not a regular file");
     }
     const auto size = static_cast<size_t>(st.st_size);
     void* addr = nullptr;
@@ -242,7 +247,7 @@ class PosixDirectory : public Directory {
       std::lock_guard<std::mutex> guard(HeldLocksMutex());
       if (HeldLocks().contains(p)) return true;
     }
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
     const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     ::close(fd);

@@ -219,6 +219,13 @@ TEST(HostileInput, NewerFormatOrAnotherProgramsDirectory) {
   const VerifyReport orphans = VerifyIndex(tmp.Sub("orphans"));
   ASSERT_EQ(orphans.errors.size(), 1u);
   EXPECT_NE(orphans.errors[0].find("commits are lost"), std::string::npos) << orphans.errors[0];
+  // Names that merely start like Loupe's are another program's: a writer
+  // refuses the directory and removes nothing.
+  tmp.Write("lookalike/commit_message.txt", "notes");
+  tmp.Write("lookalike/seg_2023.csv", "a,b");
+  EXPECT_THROW(IndexWriter::Open(tmp.Sub("lookalike")), InvalidArgumentError);
+  EXPECT_TRUE(std::filesystem::exists(tmp.Sub("lookalike") + "/commit_message.txt"));
+  EXPECT_TRUE(std::filesystem::exists(tmp.Sub("lookalike") + "/seg_2023.csv"));
   // A manifest name with foreign content.
   tmp.Write("fake/commit_00000000000000000001", "{\"hello\": \"world\"}");
   EXPECT_THROW(IndexReader::Open(tmp.Sub("fake")), UnsupportedFormatError);
@@ -406,6 +413,37 @@ TEST(HostileInput, ReadOnlyDirectory) {
   for (const auto& e : fs::directory_iterator(path)) fs::permissions(e.path(), fs::perms::owner_all);
   EXPECT_EQ(message, "");
   EXPECT_EQ(IndexReader::Open(path)->document_count(), 1u);
+}
+
+// A FIFO where a file of the index should be: reading commands say so
+// instead of waiting forever for a writer to the pipe.
+TEST(HostileInput, FifoInsideTheIndex) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "t", "trade talks"));
+    w->Commit();
+  }
+  std::string docs;
+  for (const auto& e : fs::directory_iterator(path)) {
+    if (e.path().extension() == ".docs") docs = e.path().string();
+  }
+  ASSERT_FALSE(docs.empty());
+  fs::remove(docs);
+  ASSERT_EQ(::mkfifo(docs.c_str(), 0644), 0);
+  try {
+    IndexReader::Open(path);
+    ADD_FAILURE() << "opened an index whose stored documents are a FIFO";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(VerifyIndex(path).ok());
+  // A FIFO as the lock file: not held by anyone.
+  fs::remove(docs);
+  fs::remove(path + "/write.lock");
+  ASSERT_EQ(::mkfifo((path + "/write.lock").c_str(), 0644), 0);
+  EXPECT_FALSE(VerifyIndex(path).ok());  // the .docs file is still missing, and verify returns
 }
 
 TEST(HostileInput, UnreadableFolderOfArticles) {
