@@ -65,6 +65,22 @@ grep -q "^ok: 1 segment(s), 40 documents" /tmp/loupe-cli-out.$$ || fail "verify 
 expect_status 0 "$LOUPE" info "$idx"
 grep -q "title <- title  analyzer english" /tmp/loupe-cli-out.$$ || fail "info text output lacks the schema"
 
+# Output that cannot be written is a failure, not a silent success.
+if [[ -w /dev/full ]]; then
+  "$LOUPE" search "$idx" trade >/dev/full 2>/tmp/loupe-cli-err.$$ && fail "search into /dev/full succeeded"
+  grep -q "cannot write to standard output" /tmp/loupe-cli-err.$$ || fail "/dev/full: $(cat /tmp/loupe-cli-err.$$)"
+  "$LOUPE" info "$idx" --json >/dev/full 2>/dev/null && fail "info into /dev/full succeeded"
+fi
+# Past a file-size limit the write fails with a message (not SIGXFSZ), and
+# the committed index is untouched.
+cp -r "$idx" "$work/limited"
+(ulimit -f 8; "$LOUPE" index "$work/limited" "$LOUPE_SOURCE_DIR/corpus/news.jsonl" --create --quiet) 2>/tmp/loupe-cli-err.$$
+status=$?
+[[ $status == 1 ]] || fail "indexing past the file-size limit exited $status: $(cat /tmp/loupe-cli-err.$$)"
+grep -q "File too large" /tmp/loupe-cli-err.$$ || fail "file-size limit message: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 0 "$LOUPE" verify "$work/limited"
+grep -q "40 documents" /tmp/loupe-cli-out.$$ || fail "the limited run changed the index: $(cat /tmp/loupe-cli-out.$$)"
+
 # A malformed line 2: the run fails naming FILE:2 and commits nothing.
 bad=$work/bad.jsonl
 printf '{"id":"new-1","title":"fine"}\n{"id": oops}\n{"id":"new-3","title":"fine"}\n' > "$bad"

@@ -425,6 +425,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     const std::string stats = vm["stats-json"].as<std::string>();
     std::ofstream s(stats);
     s << w.str() << "\n";
+    s.flush();  // a full disk shows only when the buffer is written
     if (!s) throw IoError(stats + ": cannot write");
   }
   std::cerr << w.str() << "\n";

@@ -2,10 +2,13 @@
 //
 // Exit status: 0 success, 1 the operation failed (the message says where and
 // why), 2 the command line is wrong.
+#include <csignal>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "cli.h"
@@ -61,10 +64,19 @@ int main(int argc, char** argv) {
               << loupe::Analyzer::UnicodeVersion() << ")\n";
     return loupe::cli::kExitOk;
   }
+  // Past a file-size limit a write fails with EFBIG and is reported like
+  // any failed write, instead of the signal killing the process silently.
+  std::signal(SIGXFSZ, SIG_IGN);
   for (const Command& c : kCommands) {
     if (first != c.name) continue;
     try {
-      return c.run(std::vector<std::string>(words.begin() + 1, words.end()));
+      const int status = c.run(std::vector<std::string>(words.begin() + 1, words.end()));
+      // Output that never arrived (a full disk, a closed file) is a failure.
+      if (!std::cout.flush()) {
+        std::cerr << "loupe " << c.name << ": error: cannot write to standard output\n";
+        return loupe::cli::kExitFailure;
+      }
+      return status;
     } catch (const loupe::cli::UsageError& e) {
       std::cerr << "loupe " << c.name << ": " << loupe::util::PrintableText(e.what(), true) << "\n"
                 << "Try 'loupe " << c.name << " --help'.\n";
@@ -74,6 +86,13 @@ int main(int argc, char** argv) {
       return loupe::cli::kExitFailure;
     } catch (const std::bad_alloc&) {
       std::cerr << "loupe " << c.name << ": error: out of memory\n";
+      return loupe::cli::kExitFailure;
+    } catch (const std::filesystem::filesystem_error& e) {
+      std::cerr << "loupe " << c.name << ": error: " << loupe::util::PrintableText(e.what(), true) << "\n";
+      return loupe::cli::kExitFailure;
+    } catch (const std::system_error& e) {  // e.g. no thread could be started: a system limit
+      std::cerr << "loupe " << c.name << ": error: " << loupe::util::PrintableText(e.what(), true)
+                << " (a limit of the system: memory, threads or open files)\n";
       return loupe::cli::kExitFailure;
     } catch (const std::exception& e) {
       std::cerr << "loupe " << c.name << ": internal error: " << loupe::util::PrintableText(e.what(), true) << "\n";
