@@ -199,6 +199,11 @@ grep -q "notab.tsv:3: no tab" /tmp/loupe-cli-err.$$ || fail "line without a tab:
 printf '\ttrade\n' > "$work/noqid.tsv"
 expect_status 1 "$LOUPE" search "$idx" --queries "$work/noqid.tsv" --mode or --run "$work/x"
 grep -q "noqid.tsv:1: empty query id" /tmp/loupe-cli-err.$$ || fail "empty qid: $(cat /tmp/loupe-cli-err.$$)"
+# A line beyond 1 MiB stops the batch by name; it is not read whole.
+{ printf 'q1\ttrade\nq2\t'; head -c 2000000 /dev/zero | tr '\0' a; printf '\nq3\tvietnam\n'; } > "$work/longline.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/longline.tsv" --mode or --run "$work/x"
+grep -q "longline.tsv:2: line longer than 1 MiB" /tmp/loupe-cli-err.$$ || fail "long query line: $(head -c 300 /tmp/loupe-cli-err.$$)"
+expect_status 1 timeout 20 "$LOUPE" search "$idx" --queries /dev/zero --mode or --run "$work/x"
 # Run files: a 1,000-byte id is written whole (a fixed buffer cut it, and the
 # line's rank and score with it); an id or qid with whitespace cannot be a
 # TREC run field and stops the batch.

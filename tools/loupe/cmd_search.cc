@@ -303,8 +303,22 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   std::vector<QueryPtr> queries;
   size_t empty = 0, line_number = 0;
   std::unordered_map<std::string, size_t> qid_lines;
-  for (std::string line; std::getline(in, line);) {
+  // Lines are read with a bound: a query file of one endless line (or
+  // /dev/zero) is an error, not all of memory.
+  const auto read_line = [&in](std::string& line) {
+    line.clear();
+    std::streambuf* buffer = in.rdbuf();
+    for (int c; (c = buffer->sbumpc()) != std::char_traits<char>::eof();) {
+      if (c == '\n') return 1;
+      if (line.size() > kMaxQueryBytes + 64) return -1;  // room for a qid
+      line.push_back(static_cast<char>(c));
+    }
+    return line.empty() ? 0 : 1;
+  };
+  std::string line;
+  for (int got; (got = read_line(line)) != 0;) {
     ++line_number;
+    if (got < 0) throw BadInputError(path, line_number, "line longer than 1 MiB");
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a byte-order mark
     if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank
