@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "ingest/input_stream.h"
@@ -62,6 +64,8 @@ FieldValue ConvertValue(const simdjson::dom::element& e) {
 Document FromObject(const simdjson::dom::object& object, const std::string& source, uint64_t line) {
   Document doc;
   bool has_id = false;
+  std::vector<std::string_view> keys;            // views into the parsed record
+  std::unordered_set<std::string_view> key_set;  // once there are many
   for (const auto& [key, value] : object) {
     if (key == "id") {
       if (has_id) throw BadInputError(source, line, "field \"id\" appears twice");
@@ -79,9 +83,17 @@ Document FromObject(const simdjson::dom::object& object, const std::string& sour
       continue;
     }
     if (value.is_null()) continue;  // a null field is an absent field
-    for (const Field& f : doc.fields) {
-      if (f.name == key) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
+    // A scan while the fields are few, a hash set beyond: a record of a
+    // million fields must not take a million squared comparisons.
+    bool repeated;
+    if (key_set.empty()) {
+      repeated = std::find(keys.begin(), keys.end(), key) != keys.end();
+      keys.push_back(key);
+      if (keys.size() == 16) key_set.insert(keys.begin(), keys.end());
+    } else {
+      repeated = !key_set.insert(key).second;
     }
+    if (repeated) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
     doc.fields.push_back({std::string(key), ConvertValue(value)});
   }
   if (!has_id) throw BadInputError(source, line, "document has no \"id\"");
@@ -150,10 +162,16 @@ class JsonlReader : public DocumentReader {
         begin_ = end_;
         return true;
       }
-      if (end_ - begin_ > kMaxRecordBytes) {
+      if (skipping_) {
+        // Still inside the over-long record, already reported: what was
+        // read of it is dropped as it comes.
+        begin_ = end_ = scan_from = 0;
+      } else if (end_ - begin_ > kMaxRecordBytes) {
         ++line_;
         begin_ = end_ = scan_from = 0;
         skipping_ = true;
+        // Its buffer goes back: the rest is read in chunks and dropped.
+        decltype(buffer_)(kReadChunk + simdjson::SIMDJSON_PADDING).swap(buffer_);
         throw BadInputError(source(), line_, "record longer than 1 GiB");
       }
       // Move the partial line to the front, grow if it fills the buffer, read more.

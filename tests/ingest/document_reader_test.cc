@@ -53,6 +53,24 @@ std::vector<Document> ReadAll(const std::string& path, std::vector<std::string>*
   return docs;
 }
 
+// A record of many fields: each kept once, and a repeat found among them
+// (by a hash set past the first few, so that reading stays linear).
+TEST(JsonDocument, ManyFieldsAndARepeatAmongThem) {
+  std::string json = R"({"id":"wide")";
+  for (int i = 0; i < 50000; ++i) json += ",\"f" + std::to_string(i) + "\":" + std::to_string(i);
+  const Document d = ParseJsonDocument(json + "}", "f", 1);
+  ASSERT_EQ(d.fields.size(), 50000u);
+  EXPECT_EQ(d.fields.back().name, "f49999");
+  for (const char* repeat : {"f3", "f20", "f49999"}) {
+    try {
+      ParseJsonDocument(json + ",\"" + repeat + "\":1}", "f", 7);
+      ADD_FAILURE() << repeat << " twice was accepted";
+    } catch (const BadInputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("field \"") + repeat + "\" appears twice"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(JsonDocument, ConvertsEveryValueKind) {
   const Document d = ParseJsonDocument(
       R"({"id":"a1","title":"T\u00e9","n":42,"x":1.5,"ok":true,"none":null,"topics":["earn","acq"],)"

@@ -15,6 +15,7 @@
 #include <functional>
 #include <iterator>
 #include <random>
+#include <thread>
 
 #include <xxhash.h>
 
@@ -533,6 +534,42 @@ TEST(HostileInput, HeavyMillionDistinctTerms) {
   EXPECT_EQ(Search(r, "\"t499999x t500000x\""), std::vector<std::string>{"many"});
   EXPECT_EQ(Body(*r->Find("many")).size(), body.size());
   EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+// A JSON Lines record over 1 GiB is one error at its own line; reading goes
+// on at the next line with the right numbers. Fed through a FIFO so that no
+// gigabyte touches the disk.
+TEST(HostileInput, HeavyRecordOverOneGibibyte) {
+  testing::TempDir tmp;
+  const std::string fifo = tmp.Sub("records.jsonl");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  std::thread feeder([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << R"({"id":"a","body":"x"})" << "\n";
+    const std::string chunk(size_t{1} << 20, 'a');
+    for (int i = 0; i < 1100; ++i) out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    out << "\n{bad\n" << R"({"id":"b","body":"y"})" << "\n";
+  });
+  std::vector<std::string> ids;
+  std::vector<std::pair<uint64_t, std::string>> errors;
+  {
+    auto reader = ingest::OpenDocuments(fifo);
+    Document d;
+    for (;;) {
+      try {
+        if (!reader->Next(&d)) break;
+        ids.push_back(d.id);
+      } catch (const BadInputError& e) {
+        errors.emplace_back(e.line(), e.what());
+      }
+    }
+  }
+  feeder.join();
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].first, 2u);
+  EXPECT_NE(errors[0].second.find("longer than 1 GiB"), std::string::npos) << errors[0].second;
+  EXPECT_EQ(errors[1].first, 3u);
 }
 
 TEST(HostileInput, HeavyHundredMegabyteDocument) {
