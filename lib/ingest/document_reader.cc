@@ -221,18 +221,27 @@ class TextFolderReader : public DocumentReader {
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const fs::path& p = it->path();
       last = p;
+      std::error_code e;
       if (p.filename().string().starts_with('.')) {
-        if (it->is_directory()) it.disable_recursion_pending();
+        if (it->is_directory(e)) it.disable_recursion_pending();
         continue;
       }
-      std::error_code missing;
-      if (p.extension() == ".txt" && it->is_symlink() && !fs::exists(p, missing)) {
-        throw IoError(p.string() + ": broken symbolic link");
+      if (p.extension() != ".txt") continue;  // other files, whatever they are, are not articles
+      // An article that cannot be read is an error naming it, never skipped.
+      const fs::file_status status = it->status(e);  // through symbolic links
+      if (e || !fs::exists(status)) {
+        std::error_code ignored;
+        if (!it->is_symlink(ignored)) throw IoError(p.string() + ": cannot read: " + e.message());
+        throw IoError(p.string() + (e && e != std::errc::no_such_file_or_directory
+                                        ? ": cannot follow symbolic link: " + e.message()
+                                        : ": broken symbolic link"));
       }
-      if (it->is_regular_file() && p.extension() == ".txt") {
-        files_.push_back(p);
-        total_ += it->file_size();
-      }
+      if (fs::is_directory(status)) continue;  // a folder named x.txt: its articles are listed on their own
+      if (!fs::is_regular_file(status)) throw IoError(p.string() + ": not a regular file");
+      const uintmax_t size = it->file_size(e);
+      if (e) throw IoError(p.string() + ": cannot read: " + e.message());
+      files_.push_back(p);
+      total_ += size;
     }
     if (ec) {
       std::error_code ignored;

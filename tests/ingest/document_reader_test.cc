@@ -1,6 +1,7 @@
 #include "ingest/document_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -346,6 +347,29 @@ TEST(TextFolder, BrokenSymbolicLinkIsAnErrorNamingIt) {
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("gone.txt: broken symbolic link"), std::string::npos) << e.what();
   }
+}
+
+// Entries that are not readable articles: ignored when they are not .txt
+// (a symbolic link loop among them), an error naming them when they are.
+TEST(TextFolder, LoopsAndSpecialFilesNamedTxtAreErrors) {
+  TempDir dir;
+  dir.Write("articles/ok.txt", "Title\nbody");
+  fs::create_symlink("loop", dir.path() / "articles" / "loop");
+  fs::create_symlink(".hidden-loop", dir.path() / "articles" / ".hidden-loop");
+  EXPECT_EQ(ReadAll((dir.path() / "articles").string()).size(), 1u);
+  const auto error_of = [&] {
+    try {
+      OpenDocuments((dir.path() / "articles").string());
+    } catch (const IoError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  fs::create_symlink("loop.txt", dir.path() / "articles" / "loop.txt");
+  EXPECT_NE(error_of().find("loop.txt: cannot follow symbolic link"), std::string::npos) << error_of();
+  fs::remove(dir.path() / "articles" / "loop.txt");
+  ASSERT_EQ(::mkfifo((dir.path() / "articles" / "pipe.txt").c_str(), 0644), 0);
+  EXPECT_NE(error_of().find("pipe.txt: not a regular file"), std::string::npos) << error_of();
 }
 
 TEST(TextFolder, InvalidUtf8NamesFileAndLine) {
