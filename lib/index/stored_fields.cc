@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "codec/varint.h"
 #include "index/format.h"
@@ -392,7 +393,7 @@ StoredFieldsReader::StoredFieldsReader(const store::CheckedFile* file, uint32_t 
     if (dict_length > 0) {
       run.dictionary = file->Slice(dict_offset, dict_length, "compression dictionary");
       run.ddict = ZSTD_createDDict(run.dictionary.data(), run.dictionary.size());
-      if (run.ddict == nullptr) fail();
+      if (run.ddict == nullptr) throw std::bad_alloc();  // its only failure: the dictionary was read whole
     }
     runs_.push_back(std::move(run));
   }

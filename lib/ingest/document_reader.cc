@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -38,6 +39,13 @@ std::string JsonErrorText(simdjson::error_code code) {
     case simdjson::CAPACITY: return "record too large";
     default: return std::string("malformed JSON (") + simdjson::error_message(code) + ")";
   }
+}
+
+// A record the parser could not take: bad input, except when memory ran out
+// (then the record may be fine, and skipping it as bad would lose it).
+[[noreturn]] void ThrowJsonError(const std::string& source, uint64_t line, simdjson::error_code code) {
+  if (code == simdjson::MEMALLOC) throw std::bad_alloc();
+  throw BadInputError(source, line, JsonErrorText(code));
 }
 
 FieldValue ConvertValue(const simdjson::dom::element& e) {
@@ -132,7 +140,7 @@ class JsonlReader : public DocumentReader {
     // The buffer keeps SIMDJSON_PADDING readable bytes after every record.
     simdjson::dom::element root;
     const auto error = parser_.parse(record.data(), record.size(), false).get(root);
-    if (error) throw BadInputError(source(), line_, JsonErrorText(error));
+    if (error) ThrowJsonError(source(), line_, error);
     simdjson::dom::object object;
     if (root.get_object().get(object)) throw BadInputError(source(), line_, "not a JSON object");
     return FromObject(object, source(), line_);
@@ -288,7 +296,7 @@ Document ParseJsonDocument(std::string_view json, const std::string& source, uin
   simdjson::dom::element root;
   const simdjson::padded_string padded(json);
   const auto error = parser.parse(padded).get(root);
-  if (error) throw BadInputError(source, line, JsonErrorText(error));
+  if (error) ThrowJsonError(source, line, error);
   simdjson::dom::object object;
   if (root.get_object().get(object)) throw BadInputError(source, line, "not a JSON object");
   return FromObject(object, source, line);

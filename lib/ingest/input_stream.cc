@@ -5,6 +5,7 @@
 #include <unistd.h>
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <algorithm>
 #include <boost/iostreams/categories.hpp>
@@ -16,6 +17,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
@@ -114,6 +116,7 @@ class ZstdStream : public InputStream {
       }
       const size_t rc = ZSTD_decompressStream(dctx_, &out, &in_);
       if (ZSTD_isError(rc)) {
+        if (ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation) throw std::bad_alloc();
         throw BadInputError(name_, 0, std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc));
       }
       frame_open_ = rc != 0;
