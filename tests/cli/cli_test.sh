@@ -81,6 +81,12 @@ grep -q "File too large" /tmp/loupe-cli-err.$$ || fail "file-size limit message:
 expect_status 0 "$LOUPE" verify "$work/limited"
 grep -q "40 documents" /tmp/loupe-cli-out.$$ || fail "the limited run changed the index: $(cat /tmp/loupe-cli-out.$$)"
 
+# More threads than the RAM budget can hold are reduced, with a note (each
+# would otherwise flush segments of a few documents).
+expect_status 0 "$LOUPE" index "$work/threaded" "$LOUPE_SOURCE_DIR/corpus/news.jsonl" --create --threads 32 --ram-budget 1 --no-merge
+grep -q "note: using 1 thread(s), not 32" /tmp/loupe-cli-err.$$ || fail "thread note: $(cat /tmp/loupe-cli-err.$$)"
+"$LOUPE" info "$work/threaded" | grep -q "^segments     1$" || fail "a 1 MiB budget with 32 threads: $("$LOUPE" info "$work/threaded" | grep segments)"
+
 # A malformed line 2: the run fails naming FILE:2 and commits nothing.
 bad=$work/bad.jsonl
 printf '{"id":"new-1","title":"fine"}\n{"id": oops}\n{"id":"new-3","title":"fine"}\n' > "$bad"

@@ -247,7 +247,7 @@ int RunIndex(const std::vector<std::string>& args) {
       ("schema", po::value<std::string>(),
        "FILE: a JSON schema giving fields their types (text, keyword, date, integer, stored) over what is "
        "inferred from the first values; see docs/SCHEMA.md")
-      ("threads", po::value<int>()->default_value(1), "indexing threads")
+      ("threads", po::value<int>()->default_value(1), "indexing threads (at most one per 16 MiB of the RAM budget)")
       ("ram-budget", po::value<size_t>()->default_value(256),
        "MiB of memory for the run: in-memory segments get what reading and compressing do not need")
       ("on-error", po::value<std::string>()->default_value("fail"),
@@ -272,7 +272,7 @@ int RunIndex(const std::vector<std::string>& args) {
   if (std::count(inputs.begin(), inputs.end(), "-") > 1) throw UsageError("'-' (standard input) given more than once");
   const std::string on_error = vm["on-error"].as<std::string>();
   if (on_error != "fail" && on_error != "skip") throw UsageError("--on-error must be fail or skip");
-  const int threads = vm["threads"].as<int>();
+  int threads = vm["threads"].as<int>();
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   const size_t ram_mib = vm["ram-budget"].as<size_t>();
   if (ram_mib < 1 || ram_mib > (size_t{1} << 20)) throw UsageError("--ram-budget must be between 1 and 1048576 MiB");
@@ -337,6 +337,17 @@ int RunIndex(const std::vector<std::string>& args) {
   writer_options.ram_budget_bytes =
       budget > reader_memory + kFixedOverhead + kSmallestSegmentBudget ? budget - reader_memory - kFixedOverhead
                                                                        : kSmallestSegmentBudget;
+  // Each inverting thread fills its own in-memory segment, which has a fixed
+  // cost: more threads than the budget holds would flush segments of a few
+  // documents each, thousands of them. So the budget bounds the threads.
+  const auto budget_threads = static_cast<int>(std::max<size_t>(1, writer_options.ram_budget_bytes / kSmallestSegmentBudget));
+  if (threads > budget_threads) {
+    if (!quiet) {
+      std::cerr << "loupe index: note: using " << budget_threads << " thread(s), not " << threads
+                << ": each needs at least 16 MiB of the RAM budget (--ram-budget " << ram_mib << ")\n";
+    }
+    threads = budget_threads;
+  }
 
   auto writer = IndexWriter::Open(dir, writer_options);
   const Schema& schema = writer->schema();
