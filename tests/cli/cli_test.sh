@@ -87,6 +87,13 @@ expect_status 0 "$LOUPE" index "$work/threaded" "$LOUPE_SOURCE_DIR/corpus/news.j
 grep -q "note: using 1 thread(s), not 32" /tmp/loupe-cli-err.$$ || fail "thread note: $(cat /tmp/loupe-cli-err.$$)"
 "$LOUPE" info "$work/threaded" | grep -q "^segments     1$" || fail "a 1 MiB budget with 32 threads: $("$LOUPE" info "$work/threaded" | grep segments)"
 
+# Inputs are open one at a time: 300 files under a limit of 64 open files.
+mkdir -p "$work/many"
+for i in $(seq 1 300); do printf '{"id":"m%d","title":"many %d"}\n' "$i" "$i" > "$work/many/$i.jsonl"; done
+(ulimit -n 64; "$LOUPE" index "$work/manyidx" "$work"/many/*.jsonl --create --quiet) 2>/tmp/loupe-cli-err.$$ \
+  || fail "300 inputs with 64 open files: $(cat /tmp/loupe-cli-err.$$)"
+[[ $("$LOUPE" search "$work/manyidx" many --count) == 300 ]] || fail "300 inputs: not every document indexed"
+
 # A malformed line 2: the run fails naming FILE:2 and commits nothing.
 bad=$work/bad.jsonl
 printf '{"id":"new-1","title":"fine"}\n{"id": oops}\n{"id":"new-3","title":"fine"}\n' > "$bad"

@@ -320,7 +320,9 @@ int RunIndex(const std::vector<std::string>& args) {
     }
   }
 
-  // Open every input first, so a missing file fails before any work.
+  // Open every input first, so a missing file fails before any work; then
+  // close it again until its turn (standard input stays open: it cannot be
+  // opened twice), so that a thousand inputs hold no thousand files.
   std::vector<std::unique_ptr<ingest::DocumentReader>> readers;
   uint64_t total_file_bytes = 0;
   size_t reader_memory = 0;  // inputs are read one at a time
@@ -328,6 +330,7 @@ int RunIndex(const std::vector<std::string>& args) {
     readers.push_back(ingest::OpenDocuments(input));
     total_file_bytes += readers.back()->bytes_total().value_or(0);
     reader_memory = std::max(reader_memory, readers.back()->memory_bytes());
+    if (input != "-") readers.back().reset();
   }
   // The budget covers the whole run: in-memory segments get what reading
   // (a zstd window can be 128 MiB), parsing and compressing do not need.
@@ -417,7 +420,9 @@ int RunIndex(const std::vector<std::string>& args) {
 
   uint64_t docs_read = 0, text_bytes = 0, files_done_bytes = 0;
   try {
-    for (auto& reader : readers) {
+    for (size_t input = 0; input < inputs.size(); ++input) {
+      if (!readers[input]) readers[input] = ingest::OpenDocuments(inputs[input]);
+      auto& reader = readers[input];
       for (;;) {
         if (errors.failed()) break;
         Job job;
@@ -452,6 +457,7 @@ int RunIndex(const std::vector<std::string>& args) {
         progress.Update(added.load(), text_bytes, files_done_bytes + reader->bytes_done());
       }
       files_done_bytes += reader->bytes_total().value_or(0);
+      reader.reset();
       if (errors.failed()) break;
     }
     if (!errors.failed()) push_batches();
