@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "loupe/error.h"
+
 
 namespace loupe::cli {
 
@@ -52,6 +54,17 @@ std::string FormatCount(uint64_t n) {
     out.push_back(digits[i]);
   }
   return out;
+}
+
+std::string ReadBounded(std::istream& in, size_t max_bytes, const std::string& what) {
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes) throw IoError(what + ": larger than " + FormatBytes(max_bytes));
+  }
+  if (in.bad()) throw IoError(what + ": read failed");
+  return text;
 }
 
 }  // namespace loupe::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <istream>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,11 @@ struct Command {
 bool ParseArgs(const std::vector<std::string>& args, std::string_view command, std::string_view usage,
                const po::options_description& options, const po::positional_options_description& positional,
                po::variables_map& vm);
+
+// All of `in`, up to `max_bytes`; `what` names it in the error (IoError)
+// when there is more, so that /dev/zero given as a small file is refused
+// instead of filling memory.
+std::string ReadBounded(std::istream& in, size_t max_bytes, const std::string& what);
 
 bool StdoutIsTerminal();
 bool StderrIsTerminal();

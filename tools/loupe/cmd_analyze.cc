@@ -148,7 +148,7 @@ int RunAnalyze(const std::vector<std::string>& args) {
   const auto& words = vm["text"].as<std::vector<std::string>>();
   std::string text;
   if (words.size() == 1 && words[0] == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    text = ReadBounded(std::cin, size_t{256} << 20, "standard input");
   } else {
     for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
   }

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -301,10 +303,11 @@ int RunIndex(const std::vector<std::string>& args) {
   }
   if (vm.count("schema")) {
     const std::string path = vm["schema"].as<std::string>();
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw UsageError("the schema file " + path + " is a directory");
     std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
     if (!in) throw UsageError("cannot read the schema file " + path);
+    const std::string text = ReadBounded(in, size_t{16} << 20, path);
     // Appending: the schema file adds to the index's own schema.
     Schema base = writer_options.schema.value_or(Schema::Default());
     if (!writer_options.create && !writer_options.schema) {
@@ -314,7 +317,7 @@ int RunIndex(const std::vector<std::string>& args) {
       }
     }
     try {
-      writer_options.schema = Schema::FromJson(text.str(), base);
+      writer_options.schema = Schema::FromJson(text, base);
     } catch (const InvalidArgumentError& e) {
       throw UsageError(path + ": " + e.what());
     }
