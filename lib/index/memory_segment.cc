@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <string_view>
+#include <unordered_set>
 
 #include "index/format.h"
 #include "index/segment_writer.h"
@@ -207,6 +209,20 @@ class MemorySegment::FieldInverter {
 };
 
 void ValidateDocument(const Document& doc, const Schema& schema) {
+  // Field names are unique and not "id" (Document's invariants): a name
+  // given twice, or "id", would be typed into the schema as a column twice,
+  // and the commit would hold a schema no reader accepts.
+  std::unordered_set<std::string_view> names;
+  for (const Field& f : doc.fields) {
+    if (f.name == "id") {
+      throw InvalidArgumentError("document '" + doc.id + "': a field is named 'id' (the id is Document::id)");
+    }
+    const bool repeated = doc.fields.size() <= 16
+                              ? std::count_if(doc.fields.begin(), doc.fields.end(),
+                                              [&](const Field& g) { return g.name == f.name; }) > 1
+                              : !names.insert(f.name).second;
+    if (repeated) throw InvalidArgumentError("document '" + doc.id + "': field '" + f.name + "' appears twice");
+  }
   for (const TextField& field : schema.text_fields) {
     // A token takes at least one byte, a value at most kPositionGap more.
     uint64_t bound = 0;

@@ -31,8 +31,9 @@ inline constexpr uint32_t kPositionGap = 100;
 // Positions stay below 2^31, so spans and codes fit 32 bits with room.
 inline constexpr uint64_t kMaxPositions = uint64_t{1} << 31;
 
-// Throws InvalidArgumentError if a document cannot be indexed (a text field
-// that could reach kMaxPositions). Checked before anything is changed.
+// Throws InvalidArgumentError if a document cannot be indexed (a field name
+// given twice or named "id", a text field that could reach kMaxPositions).
+// Checked before anything is changed.
 void ValidateDocument(const Document& doc, const Schema& schema);
 
 class MemorySegment {

@@ -190,12 +190,21 @@ struct IndexWriter::Impl {
     return found;
   }
 
-  size_t MemoryInUse() const {
-    size_t total = ids.capacity() * sizeof(Location) + id_bytes.capacity();
+  // Memory of the in-memory segments: what a flush gives back.
+  size_t SegmentMemory() const {
+    size_t total = 0;
     for (const SessionSegment& s : session) {
       if (s.memory) total += s.memory->approximate_memory();
     }
     return total;
+  }
+  // What the in-memory segments may hold before one is flushed: the budget
+  // less the session's id table, which only a commit empties. Flushing cannot
+  // shrink that table, so it may take at most half the budget: beyond, the
+  // run goes over the budget rather than flush a segment per document.
+  size_t SegmentBudget(size_t budget) const {
+    const size_t id_table = ids.capacity() * sizeof(Location) + id_bytes.capacity();
+    return budget - std::min(id_table, budget / 2);
   }
 
   // Takes a free in-memory segment, or starts a new one. Caller holds mu_.
@@ -662,7 +671,10 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
   return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(impl)));
 }
 
-const Schema& IndexWriter::schema() const { return impl_->manifest.schema; }
+Schema IndexWriter::schema() const {
+  std::lock_guard<std::mutex> held(impl_->mu_);
+  return impl_->manifest.schema;
+}
 
 IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replace_pending,
                                                 std::vector<std::string>* notes) {
@@ -748,7 +760,7 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   if (replaced) ++m.stats.documents_replaced;
   m.session[slot].in_use = false;
   const size_t budget = std::min(m.options.ram_budget_bytes, kMaxSegmentMemory);
-  if (m.MemoryInUse() > budget || memory->memory_bytes() > kMaxSegmentMemory) {
+  if (m.SegmentMemory() > m.SegmentBudget(budget) || memory->memory_bytes() > kMaxSegmentMemory) {
     m.session[slot].in_use = true;  // keep others off it while it flushes
     m.FlushSlot(held, slot);
   }
@@ -788,6 +800,9 @@ void IndexWriter::Commit() {
   next.generation = m.manifest.generation + 1;
   next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
   next.segments.clear();
+  // A manifest is only written with a schema every reader accepts: one that
+  // is not would leave the index unreadable once the old commit is gone.
+  next.schema.Validate();
   try {
     const auto write_live = [&](const std::string& segment, uint64_t nonce, const index::LiveDocs& live) {
       store::CheckedWriter out(*m.dir, index::LiveFileName(segment, next.generation), index::kLiveKind,
@@ -823,7 +838,8 @@ void IndexWriter::Commit() {
     throw;
   }
   // The commit is durable; now make it the writer's base. The schema is left
-  // alone: it never changes after Open, and merges read it without the lock.
+  // alone: its text fields never change after Open (merges read them without
+  // the lock), and scalar fields inferred since are already in it.
   m.manifest.generation = next.generation;
   m.manifest.segments = next.segments;
   m.manifest.written_by = next.written_by;

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "loupe/error.h"
 #include "loupe/index_reader.h"
@@ -194,6 +196,65 @@ TEST(IndexWriter, BadIdsAreRefused) {
   EXPECT_THROW(writer->AddDocument(Doc("", "no id")), InvalidArgumentError);
   EXPECT_THROW(writer->AddDocument(Doc(std::string(5000, 'x'), "long id")), InvalidArgumentError);
   EXPECT_NO_THROW(writer->AddDocument(Doc("fine", "still usable")));
+}
+
+// A field named "id", or a name given twice, breaks Document's invariants:
+// refused before anything changes. Accepted, it was typed into the schema
+// as a column twice and the commit left an index no reader could open.
+TEST(IndexWriter, FieldsNamedIdOrRepeatedAreRefused) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  auto writer = IndexWriter::Open(path);
+  writer->AddDocument(Doc("a", "kept"));
+  writer->Commit();
+  Document named_id = Doc("x", "t");
+  named_id.fields.push_back({"id", std::string("oops")});
+  EXPECT_THROW(writer->AddDocument(named_id), InvalidArgumentError);
+  Document repeated;
+  repeated.id = "y";
+  repeated.fields = {{"n", int64_t{1}}, {"n", std::string("2023-01-01")}};
+  EXPECT_THROW(writer->AddDocument(repeated), InvalidArgumentError);
+  for (int i = 0; i < 20; ++i) repeated.fields.push_back({"f" + std::to_string(i), int64_t{i}});
+  EXPECT_THROW(writer->AddDocument(repeated), InvalidArgumentError);  // among many fields too
+  // The writer is still usable and the index readable.
+  writer->AddDocument(Doc("b", "also kept"));
+  writer->Commit();
+  const auto reader = IndexReader::Open(path);
+  EXPECT_EQ(reader->document_count(), 2u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+// The ids added since the last commit cannot be flushed: once their table
+// outgrew the budget, every later document flushed a segment of its own.
+TEST(IndexWriter, ManyIdsOnASmallBudgetDoNotFlushPerDocument) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"), {.ram_budget_bytes = size_t{1} << 20});
+  for (int i = 0; i < 40000; ++i) writer->AddDocument(Doc(std::to_string(i), "t"));
+  EXPECT_LT(writer->stats().segments_flushed, 40u);
+  writer->Commit();
+  EXPECT_EQ(IndexReader::Open(tmp.Sub("idx"))->document_count(), 40000u);
+}
+
+// schema() while other threads add documents with new (inferred) fields:
+// a copy, never a view of a vector being grown (run under ThreadSanitizer
+// and AddressSanitizer in CI).
+TEST(IndexWriter, SchemaWhileFieldsAreInferred) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"));
+  std::atomic<bool> done = false;
+  std::thread reader([&] {
+    size_t seen = 0;
+    while (!done) seen = std::max(seen, writer->schema().scalar_fields.size());
+    EXPECT_LE(seen, 500u);
+  });
+  for (int i = 0; i < 500; ++i) {
+    Document d = Doc(std::to_string(i), "t");
+    d.fields.push_back({"field" + std::to_string(i), int64_t{i}});
+    writer->AddDocument(d);
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(writer->schema().scalar_fields.size(), 500u);
 }
 
 TEST(IndexWriter, ConcurrentAddersOfTheSameIdsLeaveOneEach) {

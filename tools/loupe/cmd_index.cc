@@ -356,7 +356,7 @@ int RunIndex(const std::vector<std::string>& args) {
   }
 
   auto writer = IndexWriter::Open(dir, writer_options);
-  const Schema& schema = writer->schema();
+  const Schema schema = writer->schema();  // its text fields, which never change in a run
   const bool show_progress = !quiet && StderrIsTerminal();
   ErrorLog errors(on_error == "fail", show_progress);
   Progress progress(show_progress, total_file_bytes);

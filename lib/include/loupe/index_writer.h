@@ -40,7 +40,10 @@ struct IndexWriterOptions {
   enum class MalformedValues { kReject, kStoreOnly };
   MalformedValues malformed_values = MalformedValues::kReject;
   /// Documents are inverted in memory until this budget is used, then written
-  /// out as a segment.
+  /// out as a segment. The budget also holds the ids added since the last
+  /// commit (about 50 bytes each, freed by Commit()); they may take up to
+  /// half of it, and beyond that go over it: commit now and then when adding
+  /// many millions of documents on a small budget.
   size_t ram_budget_bytes = size_t{256} << 20;
   /// Merge policy: after each commit, merge segments in a background thread
   /// as the tiered policy asks (tiers of similar size, at most ten per tier),
@@ -93,8 +96,9 @@ class IndexWriter {
   /// stop, and releases the lock. Never throws.
   ~IndexWriter();
 
-  /// The index's schema.
-  const Schema& schema() const;
+  /// The index's schema, as of now: a copy, since adding documents may add
+  /// inferred scalar fields to it (Schema::infer_scalar_fields).
+  Schema schema() const;
 
   /// What AddDocument() did.
   enum class AddResult {
