@@ -1,6 +1,7 @@
 #include "loupe/query.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <unordered_map>
 
@@ -9,12 +10,23 @@
 
 namespace loupe {
 
+namespace {
+
+// Pruning bounds assume boosts that only scale scores up or down: a negative,
+// zero or NaN boost would make the top k differ from an exhaustive search.
+float CheckedBoost(float boost) {
+  if (!(boost > 0 && std::isfinite(boost))) throw InvalidArgumentError("a boost must be a positive finite number");
+  return boost;
+}
+
+}  // namespace
+
 QueryPtr Query::Term(std::string field, std::string term, float boost) {
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kTerm;
   q->field_ = std::move(field);
   q->term_ = std::move(term);
-  q->boost_ = boost;
+  q->boost_ = CheckedBoost(boost);
   return q;
 }
 
@@ -29,7 +41,7 @@ QueryPtr Query::Phrase(std::string field, std::vector<PhraseTerm> terms, uint32_
   for (auto& t : terms) t.position -= first;
   q->phrase_ = std::move(terms);
   q->slop_ = slop;
-  q->boost_ = boost;
+  q->boost_ = CheckedBoost(boost);
   return q;
 }
 
@@ -38,7 +50,7 @@ QueryPtr Query::Prefix(std::string field, std::string prefix, float boost) {
   q->kind_ = Kind::kPrefix;
   q->field_ = std::move(field);
   q->term_ = std::move(prefix);
-  q->boost_ = boost;
+  q->boost_ = CheckedBoost(boost);
   return q;
 }
 
@@ -46,7 +58,7 @@ QueryPtr Query::Boolean(std::vector<Clause> clauses, float boost) {
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kBoolean;
   q->clauses_ = std::move(clauses);
-  q->boost_ = boost;
+  q->boost_ = CheckedBoost(boost);
   return q;
 }
 

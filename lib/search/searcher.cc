@@ -840,13 +840,33 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
   return results;
 }
 
+// Options that scoring and pruning can honour: pruning bounds assume
+// positive, finite weights (a negative one would make them skip the best hits).
+void CheckScoringOptions(const SearchOptions& options) {
+  if (!(options.k1 >= 0 && std::isfinite(options.k1)) || !(options.b >= 0 && options.b <= 1)) {
+    throw InvalidArgumentError("BM25 needs a finite k1 >= 0 and 0 <= b <= 1");
+  }
+  for (const auto& [field, weight] : options.field_weights) {
+    if (!(weight > 0 && std::isfinite(weight))) {
+      throw InvalidArgumentError("the weight of field '" + field + "' must be a positive finite number");
+    }
+  }
+}
+
+// A hit of this searcher's snapshot: in range, and the document it names.
+void CheckHit(const IndexReader::Impl& reader, const Hit& hit) {
+  const auto& segments = reader.segments;
+  if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc() ||
+      segments[hit.segment]->Id(hit.doc) != hit.id) {
+    throw InvalidArgumentError("the hit does not belong to this searcher's index");
+  }
+}
+
 }  // namespace
 
 SearchResults Searcher::Search(const Query& query, const SearchOptions& options) const {
   if (options.k > kMaxHits || options.offset > kMaxHits - options.k) throw InvalidArgumentError("k + offset must be at most 1,048,576");
-  if (!(options.k1 >= 0) || !(options.b >= 0 && options.b <= 1)) {
-    throw InvalidArgumentError("BM25 needs k1 >= 0 and 0 <= b <= 1");
-  }
+  CheckScoringOptions(options);
   if (!options.sort.field.empty() || !options.facets.empty()) {
     return SearchAll(*impl_, reader_->schema(), query, options);
   }
@@ -1132,10 +1152,9 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
 }  // namespace
 
 Explanation Searcher::Explain(const Query& query, const Hit& hit, const SearchOptions& options) const {
+  CheckHit(*impl_->reader, hit);
+  CheckScoringOptions(options);
   const auto& segments = impl_->reader->segments;
-  if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc()) {
-    throw InvalidArgumentError("the hit does not belong to this searcher's index");
-  }
   Prepared prepared(*impl_, options);
   BuildContext ctx{prepared, hit.segment, *segments[hit.segment]};
   Explanation e = ExplainNode(query, 1.0f, ctx, hit.doc);
@@ -1153,11 +1172,8 @@ std::string Explanation::ToString(int indent) const {
 }
 
 Document Searcher::Fetch(const Hit& hit) const {
-  const auto& segments = impl_->reader->segments;
-  if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc()) {
-    throw InvalidArgumentError("the hit does not belong to this searcher's index");
-  }
-  return segments[hit.segment]->GetDocument(hit.doc);
+  CheckHit(*impl_->reader, hit);
+  return impl_->reader->segments[hit.segment]->GetDocument(hit.doc);
 }
 
 }  // namespace loupe

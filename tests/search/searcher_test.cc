@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <thread>
 
 #include "ingest/document_reader.h"
@@ -131,6 +132,31 @@ TEST_F(SearcherTest, CountsAndPaging) {
   ASSERT_EQ(page.hits.size(), 3u);
   EXPECT_EQ(page.hits[0].id, all.hits[2].id);
   EXPECT_EQ(page.hits[2].id, all.hits[4].id);
+}
+
+// Weights and boosts that pruning cannot honour are refused; a hit is
+// checked against the document it names before Fetch or Explain use it.
+TEST_F(SearcherTest, WeightsBoostsAndHitsAreChecked) {
+  const Searcher s(Reader());
+  const QueryPtr q = ParseQuery("trade", s.reader().schema());
+  for (float bad : {-1.0f, 0.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    SearchOptions weighted;
+    weighted.field_weights["body"] = bad;
+    EXPECT_THROW(s.Search(*q, weighted), InvalidArgumentError) << bad;
+    EXPECT_THROW(Query::Term("body", "trade", bad), InvalidArgumentError) << bad;
+    EXPECT_THROW(Query::Prefix("body", "tra", bad), InvalidArgumentError) << bad;
+    EXPECT_THROW(Query::Boolean({}, bad), InvalidArgumentError) << bad;
+  }
+  SearchOptions infinite_k1;
+  infinite_k1.k1 = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(s.Search(*q, infinite_k1), InvalidArgumentError);
+  const SearchResults results = s.Search(*q, {.k = 2});
+  ASSERT_EQ(results.hits.size(), 2u);
+  EXPECT_NO_THROW(s.Fetch(results.hits[0]));
+  Hit wrong = results.hits[0];
+  wrong.id = results.hits[1].id;  // names another document than the one at its place
+  EXPECT_THROW(s.Fetch(wrong), InvalidArgumentError);
+  EXPECT_THROW(s.Explain(*q, wrong), InvalidArgumentError);
 }
 
 TEST_F(SearcherTest, ExplainAddsUpToTheScore) {

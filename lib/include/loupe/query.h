@@ -57,6 +57,9 @@ class Query {
     uint32_t position;  ///< relative position; stop words leave gaps
   };
 
+  /// Boosts scale a query's score; they must be positive and finite
+  /// (InvalidArgumentError otherwise), as the query language's `^N` is.
+  ///
   /// One analysed term of a field (see Analyzed() for raw text).
   static QueryPtr Term(std::string field, std::string term, float boost = 1.0f);
   /// Analysed terms at the given relative positions, at most `slop` moves apart.
