@@ -78,21 +78,30 @@ struct Searcher::Impl {
     }
   };
   mutable std::mutex norms_mu;
-  mutable std::map<NormKey, std::unique_ptr<std::vector<float>>> norms;
+  mutable std::map<NormKey, std::shared_ptr<const std::vector<float>>> norms;
+  mutable std::set<std::pair<float, float>> norm_parameters;  // the (k1, b) pairs in `norms`
+  // Each (k1, b) pair costs 4 bytes per document and field: a searcher asked
+  // for many keeps the tables of a few (searches running hold theirs).
+  static constexpr size_t kMaxNormParameterPairs = 4;
 
-  const float* Norms(size_t segment, const FieldStatistics& field, float k1, float b) const {
+  std::shared_ptr<const std::vector<float>> Norms(size_t segment, const FieldStatistics& field, float k1, float b) const {
     std::lock_guard<std::mutex> lock(norms_mu);
-    auto& slot = norms[{segment, field.number, k1, b}];
-    if (!slot) {
-      const SegmentReader& seg = *reader->segments[segment];
-      slot = std::make_unique<std::vector<float>>(seg.max_doc());
-      search::Bm25 bm25{0, k1, b, field.average_length(), nullptr};
-      const codec::PackedReader* lengths = seg.Lengths(field.number);
-      for (uint32_t d = 0; d < seg.max_doc(); ++d) {
-        (*slot)[d] = bm25.Norm(lengths ? static_cast<uint32_t>(lengths->Get(d)) : 0);
-      }
+    const NormKey key{segment, field.number, k1, b};
+    if (auto it = norms.find(key); it != norms.end()) return it->second;
+    if (!norm_parameters.contains({k1, b}) && norm_parameters.size() >= kMaxNormParameterPairs) {
+      norms.clear();
+      norm_parameters.clear();
     }
-    return slot->data();
+    norm_parameters.insert({k1, b});
+    const SegmentReader& seg = *reader->segments[segment];
+    auto table = std::make_shared<std::vector<float>>(seg.max_doc());
+    search::Bm25 bm25{0, k1, b, field.average_length(), nullptr};
+    const codec::PackedReader* lengths = seg.Lengths(field.number);
+    for (uint32_t d = 0; d < seg.max_doc(); ++d) {
+      (*table)[d] = bm25.Norm(lengths ? static_cast<uint32_t>(lengths->Get(d)) : 0);
+    }
+    norms.emplace(key, table);
+    return table;
   }
 
   const FieldStatistics& Field(const std::string& name) const {
@@ -183,9 +192,16 @@ class Prepared {
   const Searcher::Impl& impl() const { return impl_; }
   const SearchOptions& options() const { return options_; }
 
+  // The BM25 length factors of a segment's field; valid as long as this is.
+  const float* Norms(size_t segment, const FieldStatistics& f) {
+    held_norms_.push_back(impl_.Norms(segment, f, options_.k1, options_.b));
+    return held_norms_.back()->data();
+  }
+
  private:
   const Searcher::Impl& impl_;
   const SearchOptions& options_;
+  std::vector<std::shared_ptr<const std::vector<float>>> held_norms_;
   std::map<std::pair<uint32_t, std::string>, float> idf_;
   std::map<std::pair<uint32_t, std::string>, std::vector<std::string>> expansions_;
 };
@@ -198,7 +214,7 @@ struct BuildContext {
 
 search::Bm25 MakeBm25(BuildContext& ctx, const FieldStatistics& f, float weight) {
   const SearchOptions& o = ctx.prepared.options();
-  return {weight, o.k1, o.b, f.average_length(), ctx.prepared.impl().Norms(ctx.segment_index, f, o.k1, o.b)};
+  return {weight, o.k1, o.b, f.average_length(), ctx.prepared.Norms(ctx.segment_index, f)};
 }
 
 // The scorer of `query` in one segment, or null when nothing can match there.

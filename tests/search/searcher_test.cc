@@ -159,6 +159,25 @@ TEST_F(SearcherTest, WeightsBoostsAndHitsAreChecked) {
   EXPECT_THROW(s.Explain(*q, wrong), InvalidArgumentError);
 }
 
+// A searcher keeps the length-norm tables of a few (k1, b) pairs: asked for
+// many, it drops old ones, and every search still scores as a fresh one.
+TEST_F(SearcherTest, ManyBm25ParameterPairs) {
+  const Searcher shared(Reader());
+  const QueryPtr q = ParseQuery("trade OR rates OR bank", shared.reader().schema());
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      const SearchOptions o{.k = 5, .k1 = 0.5f + 0.1f * static_cast<float>(i), .b = 0.05f * static_cast<float>(i)};
+      const SearchResults a = shared.Search(*q, o);
+      const SearchResults b = Searcher(Reader()).Search(*q, o);
+      ASSERT_EQ(a.hits.size(), b.hits.size());
+      for (size_t h = 0; h < a.hits.size(); ++h) {
+        EXPECT_EQ(a.hits[h].id, b.hits[h].id);
+        EXPECT_EQ(a.hits[h].score, b.hits[h].score);
+      }
+    }
+  }
+}
+
 TEST_F(SearcherTest, ExplainAddsUpToTheScore) {
   const Searcher s(Reader());
   const QueryPtr q = ParseQuery("\"trade talks\" minister^2 -war", s.reader().schema());
