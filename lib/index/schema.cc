@@ -20,6 +20,16 @@ void CheckFieldName(const std::string& name) {
   }
 }
 
+// A source given twice would count its words twice. Checked when a schema
+// is made, not when one is read: an index made before this check stays open.
+void CheckSourcesDistinct(const std::string& field, const std::vector<std::string>& sources) {
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (std::find(sources.begin(), sources.begin() + static_cast<long>(i), sources[i]) != sources.begin() + static_cast<long>(i)) {
+      throw InvalidArgumentError("field '" + field + "' names the source '" + sources[i] + "' twice");
+    }
+  }
+}
+
 std::optional<ScalarType> ScalarTypeFromName(std::string_view name) {
   if (name == "keyword") return ScalarType::kKeyword;
   if (name == "date") return ScalarType::kDate;
@@ -50,6 +60,7 @@ Schema Schema::Default(std::string_view analyzer) {
 Schema& Schema::AddTextField(std::string name, std::vector<std::string> sources, std::string_view analyzer,
                              float weight) {
   const Analyzer a = Analyzer::Named(analyzer);
+  CheckSourcesDistinct(name, sources);
   text_fields.push_back({std::move(name), std::move(sources), a.name(), a.config(), weight});
   try {
     Validate();
@@ -184,6 +195,7 @@ Schema Schema::FromJson(std::string_view json, const Schema& base) {
                 sources.emplace_back(s);
               }
               if (sources.empty()) throw InvalidArgumentError(where + "\"sources\" must name at least one input field");
+              CheckSourcesDistinct(name, sources);
             } else if (k == "analyzer") {
               if (v.get_string().get(analyzer)) throw InvalidArgumentError(where + "\"analyzer\" must be a string");
             } else if (k == "weight") {

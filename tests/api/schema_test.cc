@@ -59,6 +59,12 @@ TEST(SchemaFile, ErrorsSayWhat) {
   // A text field with no sources would index nothing.
   EXPECT_EQ(error(R"({"fields": {"c": {"type": "text", "sources": []}}})"),
             "schema: field 'c': \"sources\" must name at least one input field");
+  // A source named twice would count its words twice.
+  EXPECT_NE(error(R"({"fields": {"c": {"type": "text", "sources": ["title", "body", "title"]}}})")
+                .find("field 'c' names the source 'title' twice"),
+            std::string::npos);
+  Schema schema = Schema::Default();
+  EXPECT_THROW(schema.AddTextField("both", {"title", "title"}, "standard"), InvalidArgumentError);
 }
 
 TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {

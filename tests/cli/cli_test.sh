@@ -268,6 +268,11 @@ PY
 done
 expect_status 0 "$LOUPE" verify "$idx"
 
+# An id given twice is deleted once (it was then reported as not found).
+cp -r "$idx" "$work/twice"
+expect_status 0 "$LOUPE" delete "$work/twice" --id loupe-news-001 --id loupe-news-001
+grep -q "^deleted 1 document(s)$" /tmp/loupe-cli-out.$$ || fail "delete of a repeated id: $(cat /tmp/loupe-cli-out.$$)"
+
 # Merging or deleting where there is no index is an error that creates nothing.
 for cmd in "merge $work/no-index" "delete $work/no-index --id x"; do
   # shellcheck disable=SC2086

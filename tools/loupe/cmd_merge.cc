@@ -2,6 +2,7 @@
 // loupe delete: delete documents by id.
 #include <chrono>
 #include <iostream>
+#include <set>
 
 #include "cli.h"
 #include "commands.h"
@@ -79,7 +80,9 @@ int RunDelete(const std::vector<std::string>& args) {
   IndexReader::Open(dir, {.verify_checksums = false});
   auto writer = IndexWriter::Open(dir);
   size_t deleted = 0, missing = 0;
+  std::set<std::string> asked;  // an id given twice is deleted once, not then "not found"
   for (const std::string& id : vm["id"].as<std::vector<std::string>>()) {
+    if (!asked.insert(id).second) continue;
     if (writer->DeleteDocument(id)) {
       ++deleted;
     } else {

@@ -69,8 +69,8 @@ struct Schema {
   /// Adds a text field built from `sources` (e.g. contents = title, body: one
   /// "flat" field, as Anserini indexes), analysed by the built-in analyzer
   /// named `analyzer` (Analyzer::Named()). Returns *this, for chaining.
-  /// @throws InvalidArgumentError the name is taken or invalid, or the
-  ///         analyzer unknown
+  /// @throws InvalidArgumentError the name is taken or invalid, a source is
+  ///         named twice, or the analyzer unknown
   Schema& AddTextField(std::string name, std::vector<std::string> sources, std::string_view analyzer,
                        float weight = 1.0f);
 
