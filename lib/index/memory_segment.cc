@@ -1,5 +1,6 @@
 #include "index/memory_segment.h"
 
+#include <simdjson.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -222,6 +223,15 @@ void ValidateDocument(const Document& doc, const Schema& schema) {
                                               [&](const Field& g) { return g.name == f.name; }) > 1
                               : !names.insert(f.name).second;
     if (repeated) throw InvalidArgumentError("document '" + doc.id + "': field '" + f.name + "' appears twice");
+    // Stored as given and written back into JSON output as it is: it must
+    // be JSON (and so UTF-8).
+    if (const auto* raw = std::get_if<RawJson>(&f.value)) {
+      thread_local simdjson::dom::parser parser;
+      simdjson::dom::element ignored;
+      if (parser.parse(raw->text).get(ignored)) {
+        throw InvalidArgumentError("document '" + doc.id + "': field '" + f.name + "' is not valid JSON text");
+      }
+    }
   }
   for (const TextField& field : schema.text_fields) {
     // A token takes at least one byte, a value at most kPositionGap more.

@@ -216,11 +216,17 @@ TEST(IndexWriter, FieldsNamedIdOrRepeatedAreRefused) {
   EXPECT_THROW(writer->AddDocument(repeated), InvalidArgumentError);
   for (int i = 0; i < 20; ++i) repeated.fields.push_back({"f" + std::to_string(i), int64_t{i}});
   EXPECT_THROW(writer->AddDocument(repeated), InvalidArgumentError);  // among many fields too
+  // A RawJson value is written back into JSON output as it is: it must be JSON.
+  Document raw = Doc("r", "t");
+  raw.fields.push_back({"meta", RawJson{"this is {not json"}});
+  EXPECT_THROW(writer->AddDocument(raw), InvalidArgumentError);
+  raw.fields.back().value = RawJson{R"({"k":[1,2]})"};
+  EXPECT_NO_THROW(writer->AddDocument(raw));
   // The writer is still usable and the index readable.
   writer->AddDocument(Doc("b", "also kept"));
   writer->Commit();
   const auto reader = IndexReader::Open(path);
-  EXPECT_EQ(reader->document_count(), 2u);
+  EXPECT_EQ(reader->document_count(), 3u);
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
