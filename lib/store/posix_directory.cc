@@ -96,6 +96,13 @@ std::mutex& HeldLocksMutex() {
   static std::mutex m;
   return m;
 }
+// One key per lock file however its directory was spelt ("idx", "idx/",
+// "../x/idx", a symbolic link).
+std::string HeldLockKey(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : canonical.string();
+}
 std::set<std::string>& HeldLocks() {
   static std::set<std::string> held;
   return held;
@@ -209,9 +216,10 @@ class PosixDirectory : public Directory {
 
   std::unique_ptr<DirectoryLock> Lock(const std::string& name) override {
     const std::string p = Path(name);
+    const std::string key = HeldLockKey(p);
     {
       std::lock_guard<std::mutex> guard(HeldLocksMutex());
-      if (HeldLocks().contains(p)) {
+      if (HeldLocks().contains(key)) {
         throw LockedError(path_ + ": the index is already open for writing in this process");
       }
     }
@@ -237,15 +245,15 @@ class PosixDirectory : public Directory {
       // Not fatal: the lock itself is held.
     }
     std::lock_guard<std::mutex> guard(HeldLocksMutex());
-    HeldLocks().insert(p);
-    return std::make_unique<PosixLock>(p, fd);
+    HeldLocks().insert(key);
+    return std::make_unique<PosixLock>(key, fd);
   }
 
   bool IsLocked(const std::string& name) const override {
     const std::string p = Path(name);
     {
       std::lock_guard<std::mutex> guard(HeldLocksMutex());
-      if (HeldLocks().contains(p)) return true;
+      if (HeldLocks().contains(HeldLockKey(p))) return true;
     }
     const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
@@ -269,9 +277,17 @@ void SetDirectoryWrapperForTesting(DirectoryWrapper wrap) { TestWrapper() = std:
 
 std::unique_ptr<Directory> OpenFileSystemDirectory(const std::string& path, bool create) {
   std::error_code ec;
+  if (path.empty()) throw InvalidArgumentError("the index directory is an empty path");
   if (create) {
     std::filesystem::create_directories(path, ec);
-    if (ec) throw IoError(path + ": cannot create directory: " + ec.message());
+    if (ec) {
+      // "Not a directory" is about the path given, not about the disk.
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+        throw InvalidArgumentError(path + ": not a directory");
+      }
+      throw IoError(path + ": cannot create directory: " + ec.message());
+    }
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) ThrowIo(path, "open", errno);

@@ -76,8 +76,19 @@ TEST(IndexWriter, OneWriterAtATime) {
   const std::string path = tmp.Sub("idx");
   auto writer = IndexWriter::Open(path);
   EXPECT_THROW(IndexWriter::Open(path), LockedError);
+  // Spelt otherwise, it is still this process's own writer.
+  try {
+    IndexWriter::Open(path + "/");
+    ADD_FAILURE() << "a second writer opened";
+  } catch (const LockedError& e) {
+    EXPECT_NE(std::string(e.what()).find("already open for writing in this process"), std::string::npos) << e.what();
+  }
   writer.reset();
   EXPECT_NO_THROW(IndexWriter::Open(path));
+  // Paths that cannot be an index directory.
+  std::ofstream(tmp.Sub("file")) << "x";
+  EXPECT_THROW(IndexWriter::Open(tmp.Sub("file")), InvalidArgumentError);
+  EXPECT_THROW(IndexWriter::Open(""), InvalidArgumentError);
 }
 
 TEST(IndexWriter, StaleLockFileIsTakenOver) {
