@@ -46,7 +46,10 @@ class Parser {
       for (const std::string& name : options_.default_fields) {
         const TextField* f = schema_.Find(name);
         if (f == nullptr) throw InvalidArgumentError("unknown default field '" + name + "'");
-        default_fields_.push_back(f);
+        // Named twice, a field would count twice.
+        if (std::find(default_fields_.begin(), default_fields_.end(), f) == default_fields_.end()) {
+          default_fields_.push_back(f);
+        }
       }
     }
   }

@@ -87,6 +87,10 @@ TEST(Parse, BareTermsSearchEveryField) {
   EXPECT_EQ(ParseQuery("title:china", TwoFields())->ToString(), "title:china");
   EXPECT_EQ(ParseQuery("title:(china trade)", TwoFields())->ToString(), "(title:china title:trade)");
   EXPECT_EQ(ParseQuery("title:\"trade talks\"", TwoFields())->ToString(), "title:\"trade talk\"");
+  // Default fields named twice count once.
+  QueryParseOptions twice;
+  twice.default_fields = {"title", "title"};
+  EXPECT_EQ(ParseQuery("china", TwoFields(), twice)->ToString(), "title:china");
 }
 
 struct Bad {

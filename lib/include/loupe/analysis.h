@@ -85,7 +85,8 @@ class Analyzer {
   static std::vector<std::string> BuiltinNames();
 
   /// A custom chain under a name of your choosing.
-  /// @throws InvalidArgumentError the stemmer is unknown or max_token_length is 0
+  /// @throws InvalidArgumentError the stemmer is unknown or max_token_length
+  ///         is not between 1 and 4096
   Analyzer(std::string name, AnalyzerConfig config);
 
   /// The name given at construction.
