@@ -285,6 +285,8 @@ done
 # would ignore are refused with --queries; an interval needs a date facet.
 expect_status 2 "$LOUPE" merge "$idx" --max-segments -1
 expect_status 2 "$LOUPE" search "$idx" oil --facet section --facet-top -1
+expect_status 2 "$LOUPE" search "$idx" oil -k -1
+grep -q -- "-k must be between 0 and 1048576" /tmp/loupe-cli-err.$$ || fail "-k -1: $(cat /tmp/loupe-cli-err.$$)"
 printf '1\toil\n' > "$work/q.tsv"
 for opt in --json --explain "--fields title" "--facet section" "--sort -date"; do
   # shellcheck disable=SC2086

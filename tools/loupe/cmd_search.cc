@@ -536,7 +536,10 @@ int RunSearch(const std::vector<std::string>& args) {
   if (!(search_options.k1 >= 0 && search_options.k1 <= 100) || !(search_options.b >= 0 && search_options.b <= 1)) {
     throw UsageError("--k1 must be between 0 and 100 and --b between 0 and 1");
   }
-  if (search_options.k > (1u << 20) || search_options.offset > (1u << 20) - search_options.k) {
+  // Read unsigned: "-1" arrives as 2^64 - 1.
+  if (search_options.k > (1u << 20)) throw UsageError("-k must be between 0 and 1048576");
+  if (search_options.offset > (1u << 20)) throw UsageError("--offset must be between 0 and 1048576");
+  if (search_options.offset > (1u << 20) - search_options.k) {
     throw UsageError("-k plus --offset must be at most 1048576");
   }
   const bool batch = vm.count("queries") > 0;
