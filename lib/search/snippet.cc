@@ -99,6 +99,13 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   if (f == nullptr) throw InvalidArgumentError("unknown field '" + field + "'");
   QueryTerms wanted;
   Collect(query, field, wanted);
+  // Only the text's start is analysed, cut at a character boundary.
+  size_t analyzed_bytes = std::min(text.size(), std::max<size_t>(options.max_analyzed_bytes, 1024));
+  while (analyzed_bytes < text.size() && (static_cast<unsigned char>(text[analyzed_bytes]) & 0xC0) == 0x80) {
+    --analyzed_bytes;
+  }
+  const bool cut = analyzed_bytes < text.size();
+  text = text.substr(0, analyzed_bytes);
   std::vector<Match> tokens;
   TokenStream stream(f->MakeAnalyzer());
   stream.Reset(text);
@@ -157,10 +164,10 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
     at = tokens[k].end;
   }
   AppendFlat(out, util::SanitizeUtf8(text.substr(at, to - at)));
-  if (best_end + 1 < tokens.size()) {
+  if (best_end + 1 < tokens.size() || cut) {
     out += options.ellipsis;
   } else if (to < text.size()) {
-    AppendFlat(out, util::SanitizeUtf8(text.substr(to)));  // trailing punctuation
+    AppendFlat(out, util::SanitizeUtf8(text.substr(to, limit)));  // trailing punctuation
     while (!out.empty() && out.back() == ' ') out.pop_back();
   }
   return out;

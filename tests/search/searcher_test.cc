@@ -208,6 +208,16 @@ TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
             "Talks about trade. Then [trade] [talks] began.");
   const QueryPtr sloppy = ParseQuery("\"trade talks\"~2", s.reader().schema());
   EXPECT_EQ(s.Snippet(*sloppy, "body", "Talks about trade."), "[Talks] about [trade].");
+  // Only the first megabyte is analysed unless asked otherwise.
+  std::string long_text;
+  while (long_text.size() < (size_t{3} << 19)) long_text += "filler words ";
+  long_text += "trade";
+  const QueryPtr trade = ParseQuery("trade", s.reader().schema());
+  const std::string bounded = s.Snippet(*trade, "body", long_text);
+  EXPECT_EQ(bounded.find("[trade]"), std::string::npos);
+  EXPECT_TRUE(bounded.ends_with("\u2026")) << bounded;
+  EXPECT_NE(s.Snippet(*trade, "body", long_text, {.max_analyzed_bytes = long_text.size()}).find("[trade]"),
+            std::string::npos);
 }
 
 TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {

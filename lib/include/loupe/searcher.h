@@ -104,6 +104,10 @@ struct SnippetOptions {
   std::string before_match = "[";  ///< put before each matched word
   std::string after_match = "]";   ///< put after each matched word
   std::string ellipsis = "\u2026";  ///< marks text cut at either end
+  /// The fragment is chosen from this much of the text's start (as Lucene's
+  /// highlighters limit what they analyse): a 100 MB field costs no more
+  /// than its first megabyte; matches beyond are not shown.
+  size_t max_analyzed_bytes = size_t{1} << 20;
 };
 
 /// Runs queries against one IndexReader snapshot. To see new commits, make
