@@ -212,10 +212,15 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
       std::cout << "no documents match " << query->ToString() << "\n";
     }
   }
+  // Ids and scores come with the hits: a stored document (which can be
+  // large) is read only when something else is printed.
+  const bool needs_document =
+      (json && vm.count("fields") == 0) ||
+      std::any_of(fields.begin(), fields.end(), [](const std::string& n) { return n != "id" && n != "score"; });
   size_t rank = options.offset;
   for (const Hit& hit : results.hits) {
     ++rank;
-    const Document doc = searcher.Fetch(hit);
+    const Document doc = needs_document ? searcher.Fetch(hit) : Document{};
     const std::string source_text = [&] {
       // The snippet comes from the stored text the field was made of.
       const TextField* f = schema.Find(snippet_field);
