@@ -464,7 +464,8 @@ class Parser {
       QueryPtr q = make(*f);
       terms_ += q->kind() == Query::Kind::kPhrase ? q->phrase().size() : 1;
       if (terms_ > kMaxQueryTerms) {
-        Fail(at.offset, "too many terms (limit " + std::to_string(kMaxQueryTerms) + ")");
+        Fail(at.offset, "too many terms (limit " + std::to_string(kMaxQueryTerms) + " after analysis, a word counting once " +
+                            "for each field it searches: " + std::to_string(fields.size()) + " here)");
       }
       if (q->kind() != Query::Kind::kMatchNone) clauses.push_back({Query::Occur::kShould, q});
     }
