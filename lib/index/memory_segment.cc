@@ -261,7 +261,7 @@ MemorySegment::MemorySegment(const Schema& schema, store::Directory& dir, std::s
 
 MemorySegment::~MemorySegment() = default;
 
-uint32_t MemorySegment::Add(const Document& doc, const std::vector<ColumnValue>& columns) {
+uint32_t MemorySegment::Add(const Document& doc, const std::vector<ColumnValue>& columns, const Document* stored) {
   const uint32_t number = doc_count();
   for (size_t i = 0; i < schema_.text_fields.size(); ++i) {
     const TextField& field = schema_.text_fields[i];
@@ -293,7 +293,7 @@ uint32_t MemorySegment::Add(const Document& doc, const std::vector<ColumnValue>&
     }
     inverter.EndDocument(length, span);
   }
-  out_->stored().Add(doc);
+  out_->stored().Add(stored != nullptr ? *stored : doc);
   out_->columns().Add(number, columns);
   ids_ += doc.id;
   id_offsets_.push_back(ids_.size());

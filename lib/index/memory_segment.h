@@ -44,8 +44,10 @@ class MemorySegment {
   MemorySegment& operator=(const MemorySegment&) = delete;
 
   // Inverts and stores one document, and adds its scalar fields' values to
-  // the columns; returns its doc number in this segment.
-  uint32_t Add(const Document& doc, const std::vector<ColumnValue>& columns = {});
+  // the columns; returns its doc number in this segment. With `stored`, that
+  // is what is stored (the document less its unstored fields), while every
+  // text field is still made from `doc`.
+  uint32_t Add(const Document& doc, const std::vector<ColumnValue>& columns = {}, const Document* stored = nullptr);
 
   uint32_t doc_count() const { return static_cast<uint32_t>(id_offsets_.size()) - 1; }
   std::string_view Id(uint32_t doc) const {

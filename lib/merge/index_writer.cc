@@ -686,6 +686,11 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   const uint64_t hash = XXH3_64bits(doc.id.data(), doc.id.size());
   std::unique_lock<std::mutex> held(m.mu_);
   m.CheckUsable();
+  // A duplicate changes nothing, not even the schema (by inferring types).
+  if (!replace_pending && !m.ids.empty()) {
+    const Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
+    if (l.used && !l.deleted) return AddResult::kDuplicate;
+  }
   // Scalar fields are typed (and new ones inferred) under the lock: the
   // schema is shared by every adding thread.
   std::vector<index::ColumnValue> columns;
@@ -724,10 +729,6 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
       if (scalar == nullptr || scalar->stored) trimmed->fields.push_back(f);
     }
   }
-  if (!replace_pending && !m.ids.empty()) {
-    const Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
-    if (l.used && !l.deleted) return AddResult::kDuplicate;
-  }
   bool replaced = m.DeleteSessionId(doc.id, hash);
   replaced = m.DeleteCommittedId(doc.id) || replaced;
   const uint32_t slot = m.CheckOut();
@@ -748,7 +749,9 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   }
   held.unlock();
   try {
-    memory->Add(trimmed ? *trimmed : doc, columns);
+    // A text field's source declared unstored is still indexed: only its
+    // stored copy is left out.
+    memory->Add(doc, columns, trimmed ? &*trimmed : nullptr);
   } catch (...) {
     held.lock();
     m.failure = std::current_exception();
@@ -867,8 +870,9 @@ void IndexWriter::Commit() {
   }
   m.committed = std::move(committed);
   m.session.clear();
-  m.ids.clear();
-  m.id_bytes.clear();
+  // Given back, not just emptied: the budget counts the table's capacity.
+  std::vector<Impl::Location>().swap(m.ids);
+  std::string().swap(m.id_bytes);
   m.id_count = 0;
   m.disk_manifest = next;
   m.has_disk_manifest = true;

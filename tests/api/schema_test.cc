@@ -163,5 +163,33 @@ TEST(TextFields, AValueThatIsNotTextIsNotedStoredAndNotIndexed) {
   EXPECT_EQ(Searcher(reader).Count(*ParseQuery("list", reader->schema())), 1u);
 }
 
+// A text field's source may be declared unstored: its words are still
+// indexed, only its stored copy is left out (they used to vanish from the
+// text index without a word).
+TEST(TextFields, AnUnstoredSourceIsStillIndexed) {
+  testing::TempDir tmp;
+  Schema schema = Schema::FromJson(R"({"fields": {"contents": {"type": "text", "sources": ["title", "body"]},
+                                                  "title": {"type": "keyword", "stored": false}}})",
+                                   Schema::Default());
+  auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true, .schema = schema});
+  writer->AddDocument({"a", {{"title", std::string("Zebra Crossing")}, {"body", std::string("plain words")}}});
+  writer->Commit();
+  const auto reader = IndexReader::Open(tmp.Sub("idx"));
+  EXPECT_EQ(Searcher(reader).Count(*ParseQuery("zebra", reader->schema())), 1u);
+  EXPECT_EQ(Searcher(reader).Count(*ParseQuery("title:\"Zebra Crossing\"", reader->schema())), 1u);
+  EXPECT_EQ(reader->Find("a")->Find("title"), nullptr);  // not stored
+}
+
+// A document refused as a duplicate changes nothing: not even the schema,
+// by typing the new fields it carried.
+TEST(ScalarFields, ARefusedDuplicateTypesNothing) {
+  testing::TempDir tmp;
+  auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true});
+  writer->AddDocument({"a", {{"title", std::string("apple")}}});
+  EXPECT_EQ(writer->AddDocument({"a", {{"title", std::string("apple2")}, {"k", int64_t{5}}}}, false),
+            IndexWriter::AddResult::kDuplicate);
+  EXPECT_EQ(writer->schema().FindScalar("k"), nullptr);
+}
+
 }  // namespace
 }  // namespace loupe
