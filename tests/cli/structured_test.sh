@@ -102,6 +102,20 @@ grep -q "bad-date.jsonl:1: note: field 'date' (date): '3-MAR-1987 09:15' is not 
   || fail "malformed date note: $(cat "$work/err.txt")"
 [[ $("$LOUPE" search "$work/idx2" 'contents:zyzzyva' --count) == 1 ]] || fail "the document with a malformed date is searchable"
 
+# Appending with --analyzer (the index's own) keeps the index's settings:
+# "infer": false stays off, and a new field stays stored only.
+printf '%s\n' '{"fields": {"section": "keyword"}, "infer": false}' >"$work/noinfer.json"
+printf '%s\n' '{"id":"n1","title":"one","body":"text","section":"news","n":1}' >"$work/n1.jsonl"
+printf '%s\n' '{"id":"n2","title":"two","body":"text","m":2}' >"$work/n2.jsonl"
+"$LOUPE" index "$work/idx4" "$work/n1.jsonl" --create --quiet --schema "$work/noinfer.json" || fail "index with infer false"
+"$LOUPE" index "$work/idx4" "$work/n2.jsonl" --quiet --analyzer english || fail "append with the index's analyzer"
+"$LOUPE" info "$work/idx4" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["schema"]
+assert s["infer_scalar_fields"] is False, s
+assert "m" not in {f["name"] for f in s["scalar_fields"]}, s
+' || fail "appending with --analyzer turned inference back on"
+
 # Bad input: clear errors, exit 2 for query and usage errors.
 "$LOUPE" search "$idx" 'date:[2025-02-30 TO *]' >/dev/null 2>"$work/err.txt"
 [[ $? == 2 ]] && grep -q "not a date" "$work/err.txt" || fail "bad date in a range: $(cat "$work/err.txt")"

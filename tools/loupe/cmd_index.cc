@@ -290,6 +290,15 @@ int RunIndex(const std::vector<std::string>& args) {
   // document is indexed and the value stored.
   writer_options.malformed_values = IndexWriterOptions::MalformedValues::kStoreOnly;
   writer_options.background_merges = !vm.count("no-merge");
+  // Appending with schema options: they are checked against, and add to, the
+  // index's own schema, whose settings they do not restate (type inference).
+  std::optional<Schema> existing;
+  if (!writer_options.create && (vm.count("analyzer") || vm.count("field") || vm.count("schema"))) {
+    try {
+      existing = IndexReader::Open(dir, {.verify_checksums = false})->schema();
+    } catch (const NotFoundError&) {
+    }
+  }
   if (vm.count("analyzer") || vm.count("field")) {
     const std::string analyzer = vm.count("analyzer") ? vm["analyzer"].as<std::string>() : "english";
     try {
@@ -300,6 +309,7 @@ int RunIndex(const std::vector<std::string>& args) {
     writer_options.schema =
         BuildSchema(vm.count("field") ? vm["field"].as<std::vector<std::string>>() : std::vector<std::string>{},
                     analyzer);
+    if (existing) writer_options.schema->infer_scalar_fields = existing->infer_scalar_fields;
   }
   if (vm.count("schema")) {
     const std::string path = vm["schema"].as<std::string>();
@@ -309,13 +319,7 @@ int RunIndex(const std::vector<std::string>& args) {
     if (!in) throw UsageError("cannot read the schema file " + path);
     const std::string text = ReadBounded(in, size_t{16} << 20, path);
     // Appending: the schema file adds to the index's own schema.
-    Schema base = writer_options.schema.value_or(Schema::Default());
-    if (!writer_options.create && !writer_options.schema) {
-      try {
-        base = IndexReader::Open(dir, {.verify_checksums = false})->schema();
-      } catch (const NotFoundError&) {
-      }
-    }
+    const Schema base = writer_options.schema.value_or(existing.value_or(Schema::Default()));
     try {
       writer_options.schema = Schema::FromJson(text, base);
     } catch (const InvalidArgumentError& e) {
@@ -324,8 +328,10 @@ int RunIndex(const std::vector<std::string>& args) {
   }
 
   // Open every input first, so a missing file fails before any work; then
-  // close it again until its turn (standard input stays open: it cannot be
-  // opened twice), so that a thousand inputs hold no thousand files.
+  // close files and folders again until their turn, so that a thousand
+  // inputs hold no thousand open files. Pipes (standard input, a FIFO,
+  // /dev/fd/N) stay open: what was read of them to recognise the
+  // compression could not be read again.
   std::vector<std::unique_ptr<ingest::DocumentReader>> readers;
   uint64_t total_file_bytes = 0;
   size_t reader_memory = 0;  // inputs are read one at a time
@@ -333,7 +339,11 @@ int RunIndex(const std::vector<std::string>& args) {
     readers.push_back(ingest::OpenDocuments(input));
     total_file_bytes += readers.back()->bytes_total().value_or(0);
     reader_memory = std::max(reader_memory, readers.back()->memory_bytes());
-    if (input != "-") readers.back().reset();
+    std::error_code ec;
+    const auto status = std::filesystem::status(input, ec);
+    if (input != "-" && !ec && (std::filesystem::is_regular_file(status) || std::filesystem::is_directory(status))) {
+      readers.back().reset();
+    }
   }
   // The budget covers the whole run: in-memory segments get what reading
   // (a zstd window can be 128 MiB), parsing and compressing do not need.
