@@ -369,15 +369,15 @@ VerifyReport VerifyIndex(const std::string& path) {
   auto dir = store::OpenFileSystemDirectory(path, false);
   std::optional<uint64_t> latest = index::SettledLatestGeneration(*dir);
   if (!latest) {
-    // Segment files without any manifest are what is left of an index whose
-    // commits were lost: damage. A directory without them is no index at all.
+    // No commit, so no index. Segment files without one are what a writer
+    // leaves when it stops before its first commit (or what is left of an
+    // index whose manifests were deleted: the two cannot be told apart).
     const std::vector<std::string> names = dir->List();
-    if (std::none_of(names.begin(), names.end(), index::IsSegmentFileName)) {
-      throw NotFoundError(path + ": no Loupe index here (no commit manifest)");
-    }
-    VerifyReport report;
-    report.errors.push_back(path + ": segment files but no commit manifest: the index's commits are lost");
-    return report;
+    const bool leftovers = std::any_of(names.begin(), names.end(), index::IsSegmentFileName);
+    throw NotFoundError(path + ": no Loupe index here (no commit manifest" +
+                        (leftovers ? std::string("; segment files of a writer that never committed, or of an index "
+                                                 "whose commit manifests were deleted)")
+                                   : std::string(")")));
   }
   // A writer may publish a newer commit and remove this one's files while
   // they are checked: what went missing then was not damage. So a check

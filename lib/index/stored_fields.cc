@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 
 #include "codec/varint.h"
 #include "index/format.h"
@@ -393,7 +392,7 @@ StoredFieldsReader::StoredFieldsReader(const store::CheckedFile* file, uint32_t 
     if (dict_length > 0) {
       run.dictionary = file->Slice(dict_offset, dict_length, "compression dictionary");
       run.ddict = ZSTD_createDDict(run.dictionary.data(), run.dictionary.size());
-      if (run.ddict == nullptr) throw std::bad_alloc();  // its only failure: the dictionary was read whole
+      if (run.ddict == nullptr) fail();  // damaged tables (or, rarely, no memory: not told apart)
     }
     runs_.push_back(std::move(run));
   }

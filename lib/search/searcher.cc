@@ -171,12 +171,21 @@ class Prepared {
     auto it = expansions_.find(key);
     if (it != expansions_.end()) return it->second;
     std::map<std::string, uint64_t> df;
-    for (size_t s = 0; s < impl_.reader->segments.size(); ++s) {
-      const SegmentReader& seg = *impl_.reader->segments[s];
-      for (auto t = seg.terms().Terms(f.number, prefix); t.valid() && t.term().starts_with(prefix); t.Next()) {
-        if (const uint64_t live = impl_.LiveDocFreq(s, f.number, t.info())) df[std::string(t.term())] += live;
+    const auto collect = [&](bool live_only) {
+      df.clear();
+      for (size_t s = 0; s < impl_.reader->segments.size(); ++s) {
+        const SegmentReader& seg = *impl_.reader->segments[s];
+        for (auto t = seg.terms().Terms(f.number, prefix); t.valid() && t.term().starts_with(prefix); t.Next()) {
+          const uint64_t n = live_only ? impl_.LiveDocFreq(s, f.number, t.info()) : t.info().doc_freq;
+          if (n > 0) df[std::string(t.term())] += n;
+        }
       }
-    }
+    };
+    // Counting live documents reads postings: only needed to rank the terms
+    // when there are more than can be kept (a term whose documents are all
+    // deleted matches nothing anyway).
+    collect(false);
+    if (df.size() > kMaxPrefixTerms) collect(true);
     std::vector<std::pair<std::string, uint64_t>> all(df.begin(), df.end());
     if (all.size() > kMaxPrefixTerms) {
       std::partial_sort(all.begin(), all.begin() + kMaxPrefixTerms, all.end(),

@@ -101,7 +101,9 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   Collect(query, field, wanted);
   // Only the text's start is analysed, cut at a character boundary.
   size_t analyzed_bytes = std::min(text.size(), std::max<size_t>(options.max_analyzed_bytes, 1024));
-  while (analyzed_bytes < text.size() && (static_cast<unsigned char>(text[analyzed_bytes]) & 0xC0) == 0x80) {
+  for (int back = 0; back < 3 && analyzed_bytes > 0 && analyzed_bytes < text.size() &&
+                     (static_cast<unsigned char>(text[analyzed_bytes]) & 0xC0) == 0x80;
+       ++back) {
     --analyzed_bytes;
   }
   const bool cut = analyzed_bytes < text.size();
@@ -111,6 +113,8 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   stream.Reset(text);
   while (stream.Next()) {
     const Token& t = stream.token();
+    // A word the cut runs through is not the word in the text: left out.
+    if (cut && t.end >= analyzed_bytes) break;
     bool hit = wanted.terms.contains(std::string(t.term));
     for (const std::string& p : wanted.prefixes) hit = hit || t.term.starts_with(p);
     tokens.push_back({t.start, t.end, t.position, hit, std::string(t.term)});

@@ -142,7 +142,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"LeadingStar", "*trade", 1, "'*' can only end a word"},
                       Bad{"InnerStar", "oil tr*de", 7, "'*' can only end a word"},
                       Bad{"StackedOperators", "oil +-trade", 6, "right after the operator"},
-                      Bad{"DoubledMinus", "--trade", 2, "use one operator"}),
+                      Bad{"DoubledMinus", "--trade", 2, "use one operator"},
+                      Bad{"StackedBoostsUnderflow", "((oil^1e-30)^1e-30)", 13, "multiply beyond"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {

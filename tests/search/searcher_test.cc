@@ -218,6 +218,12 @@ TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
   EXPECT_TRUE(bounded.ends_with("\u2026")) << bounded;
   EXPECT_NE(s.Snippet(*trade, "body", long_text, {.max_analyzed_bytes = long_text.size()}).find("[trade]"),
             std::string::npos);
+  // A word the cut runs through ("trade|offs") is not taken for another.
+  std::string cut_word(size_t{1} << 20, 'z');
+  cut_word.replace((size_t{1} << 20) - 6, 1, " ");
+  cut_word.resize((size_t{1} << 20) - 5);
+  cut_word += "tradeoffs and more";
+  EXPECT_EQ(s.Snippet(*trade, "body", cut_word).find("[trade"), std::string::npos);
 }
 
 TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {

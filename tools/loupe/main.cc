@@ -5,6 +5,7 @@
 #include <csignal>
 #include <exception>
 #include <filesystem>
+#include <ios>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -55,14 +56,20 @@ int main(int argc, char** argv) {
     return loupe::cli::kExitUsage;
   }
   const std::string& first = words[0];
+  // Output that never arrived (a full disk, a closed file) is a failure.
+  const auto flushed = [](int status, std::string_view command) {
+    if (std::cout.flush()) return status;
+    std::cerr << "loupe" << (command.empty() ? "" : " ") << command << ": error: cannot write to standard output\n";
+    return loupe::cli::kExitFailure;
+  };
   if (first == "--help" || first == "-h" || first == "help") {
     PrintHelp(std::cout);
-    return loupe::cli::kExitOk;
+    return flushed(loupe::cli::kExitOk, "");
   }
   if (first == "--version") {
     std::cout << "loupe " << loupe::LibraryVersion() << " (Unicode "
               << loupe::Analyzer::UnicodeVersion() << ")\n";
-    return loupe::cli::kExitOk;
+    return flushed(loupe::cli::kExitOk, "");
   }
   // Past a file-size limit a write fails with EFBIG and is reported like
   // any failed write, instead of the signal killing the process silently.
@@ -70,13 +77,7 @@ int main(int argc, char** argv) {
   for (const Command& c : kCommands) {
     if (first != c.name) continue;
     try {
-      const int status = c.run(std::vector<std::string>(words.begin() + 1, words.end()));
-      // Output that never arrived (a full disk, a closed file) is a failure.
-      if (!std::cout.flush()) {
-        std::cerr << "loupe " << c.name << ": error: cannot write to standard output\n";
-        return loupe::cli::kExitFailure;
-      }
-      return status;
+      return flushed(c.run(std::vector<std::string>(words.begin() + 1, words.end())), c.name);
     } catch (const loupe::cli::UsageError& e) {
       std::cerr << "loupe " << c.name << ": " << loupe::util::PrintableText(e.what(), true) << "\n"
                 << "Try 'loupe " << c.name << " --help'.\n";
@@ -86,6 +87,9 @@ int main(int argc, char** argv) {
       return loupe::cli::kExitFailure;
     } catch (const std::bad_alloc&) {
       std::cerr << "loupe " << c.name << ": error: out of memory\n";
+      return loupe::cli::kExitFailure;
+    } catch (const std::ios_base::failure& e) {
+      std::cerr << "loupe " << c.name << ": error: " << loupe::util::PrintableText(e.what(), true) << "\n";
       return loupe::cli::kExitFailure;
     } catch (const std::filesystem::filesystem_error& e) {
       std::cerr << "loupe " << c.name << ": error: " << loupe::util::PrintableText(e.what(), true) << "\n";

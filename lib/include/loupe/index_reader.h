@@ -124,8 +124,8 @@ struct VerifyReport {
 
 /// Checks every checksum and structural invariant of the files the newest
 /// commit names. Never throws for damage (it is reported); throws IoError or
-/// NotFoundError if `path` cannot be read or holds no Loupe index at all
-/// (segment files without a manifest are reported as damage). Safe beside a writer:
+/// NotFoundError if `path` cannot be read or holds no commit at all, and
+/// InvalidArgumentError for an empty path. Safe beside a writer:
 /// if a newer commit replaces the one being checked, it checks the newer one.
 VerifyReport VerifyIndex(const std::string& path);
 
