@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
-#include <string_view>
-#include <unordered_set>
 
 #include "index/format.h"
 #include "index/segment_writer.h"
@@ -17,6 +15,7 @@
 #include "index/term_dictionary.h"
 #include "loupe/error.h"
 #include "loupe/version.h"
+#include "util/name_set.h"
 
 namespace loupe::index {
 
@@ -213,16 +212,12 @@ void ValidateDocument(const Document& doc, const Schema& schema) {
   // Field names are unique and not "id" (Document's invariants): a name
   // given twice, or "id", would be typed into the schema as a column twice,
   // and the commit would hold a schema no reader accepts.
-  std::unordered_set<std::string_view> names;
+  util::NameSet names;
   for (const Field& f : doc.fields) {
     if (f.name == "id") {
       throw InvalidArgumentError("document '" + doc.id + "': a field is named 'id' (the id is Document::id)");
     }
-    const bool repeated = doc.fields.size() <= 16
-                              ? std::count_if(doc.fields.begin(), doc.fields.end(),
-                                              [&](const Field& g) { return g.name == f.name; }) > 1
-                              : !names.insert(f.name).second;
-    if (repeated) throw InvalidArgumentError("document '" + doc.id + "': field '" + f.name + "' appears twice");
+    if (!names.Insert(f.name)) throw InvalidArgumentError("document '" + doc.id + "': field '" + f.name + "' appears twice");
     // Stored as given and written back into JSON output as it is: it must
     // be JSON (and so UTF-8).
     if (const auto* raw = std::get_if<RawJson>(&f.value)) {

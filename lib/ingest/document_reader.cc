@@ -8,12 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
-#include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "ingest/input_stream.h"
 #include "loupe/error.h"
+#include "util/name_set.h"
 #include "util/utf8.h"
 
 namespace loupe::ingest {
@@ -72,8 +71,7 @@ FieldValue ConvertValue(const simdjson::dom::element& e) {
 Document FromObject(const simdjson::dom::object& object, const std::string& source, uint64_t line) {
   Document doc;
   bool has_id = false;
-  std::vector<std::string_view> keys;            // views into the parsed record
-  std::unordered_set<std::string_view> key_set;  // once there are many
+  util::NameSet keys;  // views into the parsed record
   for (const auto& [key, value] : object) {
     if (key == "id") {
       if (has_id) throw BadInputError(source, line, "field \"id\" appears twice");
@@ -91,17 +89,7 @@ Document FromObject(const simdjson::dom::object& object, const std::string& sour
       continue;
     }
     if (value.is_null()) continue;  // a null field is an absent field
-    // A scan while the fields are few, a hash set beyond: a record of a
-    // million fields must not take a million squared comparisons.
-    bool repeated;
-    if (key_set.empty()) {
-      repeated = std::find(keys.begin(), keys.end(), key) != keys.end();
-      keys.push_back(key);
-      if (keys.size() == 16) key_set.insert(keys.begin(), keys.end());
-    } else {
-      repeated = !key_set.insert(key).second;
-    }
-    if (repeated) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
+    if (!keys.Insert(key)) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
     doc.fields.push_back({std::string(key), ConvertValue(value)});
   }
   if (!has_id) throw BadInputError(source, line, "document has no \"id\"");
