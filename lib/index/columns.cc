@@ -137,8 +137,8 @@ ColumnsBuilder::Column& ColumnsBuilder::Get(std::string_view name, ScalarType ty
     it->second.type = type;
     memory_ += name.size() + 128;
   } else if (it->second.type != type) {
-    throw InvalidArgumentError("field '" + std::string(name) + "' is a " + ScalarTypeName(it->second.type) +
-                               " column here, not a " + ScalarTypeName(type));
+    throw InvalidArgumentError("field '" + std::string(name) + "' holds " + ScalarTypeName(it->second.type) +
+                               " values here, not " + ScalarTypeName(type) + " values");
   }
   return it->second;
 }

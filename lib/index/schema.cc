@@ -6,6 +6,7 @@
 #include <set>
 
 #include "loupe/error.h"
+#include "util/name_set.h"
 
 namespace loupe {
 
@@ -108,6 +109,7 @@ const TextField* Schema::Find(std::string_view name) const {
 void Schema::Validate() const {
   if (text_fields.empty()) throw InvalidArgumentError("a schema needs at least one text field");
   if (text_fields.size() > 250) throw InvalidArgumentError("a schema may have at most 250 text fields");
+  util::NameSet names;  // every field's, text and scalar: linear, not quadratic in their number
   for (size_t i = 0; i < text_fields.size(); ++i) {
     const TextField& f = text_fields[i];
     CheckFieldName(f.name);
@@ -116,23 +118,19 @@ void Schema::Validate() const {
       if (s.empty() || s == "id") throw InvalidArgumentError("field '" + f.name + "' has an invalid source '" + s + "'");
     }
     if (!(f.weight > 0 && f.weight < 1e6)) throw InvalidArgumentError("field '" + f.name + "' needs a positive weight");
-    for (size_t j = 0; j < i; ++j) {
-      if (text_fields[j].name == f.name) throw InvalidArgumentError("field '" + f.name + "' is defined twice");
-    }
+    if (!names.Insert(f.name)) throw InvalidArgumentError("field '" + f.name + "' is defined twice");
     Analyzer(f.analyzer_name, f.analyzer);  // throws if the configuration is invalid
   }
   if (scalar_fields.size() > 10000) throw InvalidArgumentError("a schema may have at most 10,000 scalar fields");
   for (size_t i = 0; i < scalar_fields.size(); ++i) {
     const ScalarField& f = scalar_fields[i];
     CheckFieldName(f.name);
-    if (Find(f.name) != nullptr) {
-      throw InvalidArgumentError("field '" + f.name + "' is both a text field and a scalar field");
+    if (!names.Insert(f.name)) {
+      throw InvalidArgumentError(Find(f.name) != nullptr ? "field '" + f.name + "' is both a text field and a scalar field"
+                                                         : "field '" + f.name + "' is defined twice");
     }
     if (f.type == ScalarType::kStored && !f.stored) {
       throw InvalidArgumentError("field '" + f.name + "' is neither stored nor kept in a column");
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (scalar_fields[j].name == f.name) throw InvalidArgumentError("field '" + f.name + "' is defined twice");
     }
   }
 }

@@ -57,6 +57,28 @@ std::string SegmentName(uint64_t number) {
   return buf;
 }
 
+// "title=title (standard, weight 2), body=body (standard, weight 1)": what a
+// schema's text fields are, for the message when an append asks for others.
+std::string DescribeTextFields(const std::vector<TextField>& fields) {
+  std::string out;
+  for (const TextField& f : fields) {
+    if (!out.empty()) out += ", ";
+    out += f.name + "=";
+    for (size_t i = 0; i < f.sources.size(); ++i) out += (i ? "," : "") + f.sources[i];
+    char weight[32];
+    std::snprintf(weight, sizeof weight, "%g", static_cast<double>(f.weight));
+    out += " (" + f.analyzer_name + ", weight " + weight + ")";
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string TextFieldsMismatch(const std::vector<TextField>& indexed, const std::vector<TextField>& asked) {
+  const std::string has = DescribeTextFields(indexed), wants = DescribeTextFields(asked);
+  std::string what = "the index's text fields are " + has + "; this writer asks for " + wants;
+  if (has == wants) what += " with other analyzer settings";
+  return what + " (append with the index's own fields, or start afresh)";
+}
+
 }  // namespace
 
 struct IndexWriter::Impl {
@@ -630,7 +652,7 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
     if (options.schema) {
       Schema& schema = impl->manifest.schema;
       if (options.schema->text_fields != schema.text_fields) {
-        throw InvalidArgumentError(path + ": the index was built with other text fields or analyzers");
+        throw InvalidArgumentError(path + ": " + TextFieldsMismatch(schema.text_fields, options.schema->text_fields));
       }
       // Scalar fields may be declared later, but not retyped: documents
       // already indexed keep theirs.
@@ -639,8 +661,8 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
         if (old == nullptr) {
           schema.scalar_fields.push_back(f);
         } else if (!(*old == f)) {
-          throw InvalidArgumentError(path + ": field '" + f.name + "' is already a " +
-                                     (old->stored ? "" : "non-stored ") + ScalarTypeName(old->type) + " field");
+          throw InvalidArgumentError(path + ": field '" + f.name + "' is already declared with type " +
+                                     ScalarTypeName(old->type) + (old->stored ? "" : ", not stored"));
         }
       }
       schema.infer_scalar_fields = options.schema->infer_scalar_fields;

@@ -408,7 +408,7 @@ class Parser {
         value.text.push_back(text_[pos_++]);
       }
       if (value.text.back() == '*') {
-        Fail(pos_ - 1, "'*' (a prefix) needs a text field; '" + field.name + "' is a " + ScalarTypeName(field.type) + " field");
+        Fail(pos_ - 1, "'*' (a prefix) needs a text field; '" + field.name + "' has type " + ScalarTypeName(field.type));
       }
       Advance();
     } else {

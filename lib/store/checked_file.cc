@@ -19,6 +19,23 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
+// A kind tag as read: printable ASCII as is, anything else (damage) in hex,
+// so that a message never carries raw bytes to a terminal.
+std::string KindAsRead(std::string_view tag) {
+  for (const char c : tag) {
+    if (c < 0x20 || c > 0x7e) {
+      std::string hex = "0x";
+      char byte[3];
+      for (const char b : tag) {
+        std::snprintf(byte, sizeof byte, "%02x", static_cast<unsigned char>(b));
+        hex += byte;
+      }
+      return hex;
+    }
+  }
+  return "'" + std::string(tag) + "'";
+}
+
 }  // namespace
 
 CheckedWriter::CheckedWriter(Directory& dir, const std::string& name, FileKind kind, uint32_t version,
@@ -78,23 +95,23 @@ CheckedFile::CheckedFile(std::shared_ptr<const ReadableFile> file, FileKind kind
     : file_(std::move(file)), data_(file_->data()) {
   // A file of another program is named as such, even a short one.
   if (data_.size() >= 4 && std::memcmp(data_.data(), kMagic, 4) != 0) {
-    throw UnsupportedFormatError(name() + ": not a Loupe file (bad magic number)");
+    throw UnsupportedFormatError(file_->path() + ": not a Loupe file (bad magic number)");
   }
   if (data_.size() < kHeaderSize + kFooterSize) {
     Corrupt("file is truncated (" + std::to_string(data_.size()) + " bytes)");
   }
   if (std::memcmp(data_.data() + 4, kind.data(), 4) != 0) {
-    Corrupt("expected a " + KindText(kind) + " file, found " + std::string(data_.substr(4, 4)));
+    Corrupt("expected a " + KindText(kind) + " file, found " + KindAsRead(data_.substr(4, 4)));
   }
   version_ = LoadU32(data_.data() + 8);
   if (version_ != 0 && version_ < min_version) {
-    throw UnsupportedFormatError(name() + ": format version " + std::to_string(version_) +
+    throw UnsupportedFormatError(file_->path() + ": format version " + std::to_string(version_) +
                                  " was written by an older Loupe and is no longer read (this build reads versions " +
                                  std::to_string(min_version) + " to " + std::to_string(max_version) +
                                  "); rebuild the index");
   }
   if (version_ == 0 || version_ > max_version) {
-    throw UnsupportedFormatError(name() + ": format version " + std::to_string(version_) +
+    throw UnsupportedFormatError(file_->path() + ": format version " + std::to_string(version_) +
                                  " is not supported (this build reads up to version " +
                                  std::to_string(max_version) + ")");
   }
@@ -137,6 +154,6 @@ std::string_view CheckedFile::Slice(uint64_t offset, uint64_t length, const char
   return data_.substr(offset, length);
 }
 
-void CheckedFile::Corrupt(const std::string& what) const { throw CorruptionError(name() + ": " + what); }
+void CheckedFile::Corrupt(const std::string& what) const { throw CorruptionError(file_->path() + ": " + what); }
 
 }  // namespace loupe::store

@@ -34,6 +34,8 @@ class ReadableFile {
   virtual ~ReadableFile() = default;
   virtual std::string_view data() const = 0;
   virtual const std::string& name() const = 0;
+  // Where the file is, for messages (the directory's path and the name).
+  virtual std::string path() const { return name(); }
   // Lets go of the memory that reading bytes [offset, offset + length) has
   // made resident in this process (for a mapped file, its pages; they fault
   // back in from the page cache when read again). The data stays readable.

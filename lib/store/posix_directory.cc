@@ -67,13 +67,14 @@ class PosixWritableFile : public WritableFile {
 
 class MappedFile : public ReadableFile {
  public:
-  MappedFile(std::string name, const void* addr, size_t size)
-      : name_(std::move(name)), addr_(addr), size_(size) {}
+  MappedFile(std::string name, std::string path, const void* addr, size_t size)
+      : name_(std::move(name)), path_(std::move(path)), addr_(addr), size_(size) {}
   ~MappedFile() override {
     if (size_ > 0) ::munmap(const_cast<void*>(addr_), size_);
   }
   std::string_view data() const override { return {static_cast<const char*>(addr_), size_}; }
   const std::string& name() const override { return name_; }
+  std::string path() const override { return path_; }
   void ReleaseMemory(uint64_t offset, uint64_t length) const override {
     // A read-only shared file mapping: dropping its pages loses nothing.
     if (offset >= size_) return;
@@ -85,6 +86,7 @@ class MappedFile : public ReadableFile {
 
  private:
   std::string name_;
+  std::string path_;
   const void* addr_;
   size_t size_;
 };
@@ -194,7 +196,7 @@ class PosixDirectory : public Directory {
       }
     }
     ::close(fd);
-    return std::make_shared<MappedFile>(name, addr, size);
+    return std::make_shared<MappedFile>(name, p, addr, size);
   }
 
   void Rename(const std::string& from, const std::string& to) override {

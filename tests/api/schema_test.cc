@@ -67,6 +67,34 @@ TEST(SchemaFile, ErrorsSayWhat) {
   EXPECT_THROW(schema.AddTextField("both", {"title", "title"}, "standard"), InvalidArgumentError);
 }
 
+// Names given twice are found among many fields too (the check switches
+// from a scan to a hash set past a handful), text and scalar alike. (A
+// schema's vectors are public, so Validate() sees what Add*() would refuse.)
+TEST(SchemaValidate, NamesGivenTwiceAmongManyFields) {
+  const auto error = [](const Schema& s) {
+    try {
+      s.Validate();
+    } catch (const InvalidArgumentError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  for (const size_t count : {3u, 40u, 1000u}) {
+    Schema s = Schema::Default();
+    for (size_t i = 0; i < count; ++i) s.AddScalarField("f" + std::to_string(i), ScalarType::kKeyword);
+    EXPECT_EQ(error(s), "no error") << count;
+    Schema twice = s;
+    twice.scalar_fields.push_back({"f" + std::to_string(count / 2), ScalarType::kDate, true});
+    EXPECT_EQ(error(twice), "field 'f" + std::to_string(count / 2) + "' is defined twice") << count;
+    Schema clash = s;
+    clash.scalar_fields.push_back({"body", ScalarType::kKeyword, true});
+    EXPECT_EQ(error(clash), "field 'body' is both a text field and a scalar field") << count;
+  }
+  Schema text_twice = Schema::Default();
+  text_twice.text_fields.push_back(text_twice.text_fields[0]);
+  EXPECT_EQ(error(text_twice), "field 'title' is defined twice");
+}
+
 TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
@@ -92,7 +120,7 @@ TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {
     IndexWriter::Open(path, {.schema = retyped});
     FAIL();
   } catch (const InvalidArgumentError& e) {
-    EXPECT_NE(std::string(e.what()).find("field 'date' is already a date field"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("field 'date' is already declared with type date"), std::string::npos) << e.what();
   }
 }
 

@@ -112,7 +112,7 @@ n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(s
 [[ $n == 40 ]] || fail "a failed run changed the index: $n documents"
 # --on-error skip: the two good lines go in.
 expect_status 0 "$LOUPE" index "$idx" "$bad" --on-error skip
-grep -q "skipped 1 bad records" /tmp/loupe-cli-out.$$ || fail "skip summary: $(cat /tmp/loupe-cli-out.$$)"
+grep -q "skipped 1 bad record from" /tmp/loupe-cli-out.$$ || fail "skip summary: $(cat /tmp/loupe-cli-out.$$)"
 n=$("$LOUPE" info "$idx" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
 [[ $n == 42 ]] || fail "skip mode: $n documents, expected 42"
 # A duplicate id within one run is an error; an id already in the index is replaced.
@@ -276,6 +276,24 @@ PY
   cp "$work/saved" "$f"
 done
 expect_status 0 "$LOUPE" verify "$idx"
+
+# A damaged file is named with its directory, and a damaged kind tag is
+# shown in hex, never as raw bytes.
+cp -r "$idx" "$work/damaged"
+commit=$(ls "$work/damaged"/commit_* | head -1)
+truncate -s 20 "$commit"
+expect_status 1 "$LOUPE" search "$work/damaged" trade
+grep -q "$commit: file is truncated" /tmp/loupe-cli-err.$$ || fail "truncated commit message: $(cat /tmp/loupe-cli-err.$$)"
+rm -rf "$work/damaged" && cp -r "$idx" "$work/damaged"
+printf '\x01\x02\x1b\x04' | dd of="$work/damaged/seg_000001.terms" bs=1 seek=4 conv=notrunc status=none
+expect_status 1 "$LOUPE" search "$work/damaged" trade
+grep -q "$work/damaged/seg_000001.terms: expected a .* file, found 0x01021b04" /tmp/loupe-cli-err.$$ ||
+  fail "damaged kind tag message: $(cat /tmp/loupe-cli-err.$$ | od -c | head -5)"
+
+# An append that asks for other text fields says what the index has.
+expect_status 1 "$LOUPE" index "$idx" "$LOUPE_SOURCE_DIR/corpus/news.jsonl" --field contents=title,body --analyzer anserini
+grep -q "text fields are title=title (english, weight 2), body=body (english, weight 1); this writer asks for contents=title,body (anserini, weight 1)" /tmp/loupe-cli-err.$$ ||
+  fail "text field mismatch message: $(cat /tmp/loupe-cli-err.$$)"
 
 # An id given twice is deleted once (it was then reported as not found).
 cp -r "$idx" "$work/twice"

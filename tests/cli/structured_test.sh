@@ -129,7 +129,7 @@ echo '{"fields": {"date": "timestamp"}}' >"$work/bad-schema.json"
 [[ $? == 2 ]] && grep -q 'unknown type "timestamp"' "$work/err.txt" || fail "bad schema file: $(cat "$work/err.txt")"
 echo '{"fields": {"date": "keyword"}}' >"$work/retype.json"
 "$LOUPE" index "$idx" "$work/bad-date.jsonl" --schema "$work/retype.json" >/dev/null 2>"$work/err.txt" && fail "retyping a field"
-grep -q "already a date field" "$work/err.txt" || fail "retype message: $(cat "$work/err.txt")"
+grep -q "already declared with type date" "$work/err.txt" || fail "retype message: $(cat "$work/err.txt")"
 
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
 echo "structured_test: all checks passed"

@@ -56,6 +56,10 @@ std::string FormatCount(uint64_t n) {
   return out;
 }
 
+std::string FormatCount(uint64_t n, std::string_view singular, std::string_view plural) {
+  return FormatCount(n) + ' ' + std::string(n == 1 ? singular : plural);
+}
+
 std::string ReadBounded(std::istream& in, size_t max_bytes, const std::string& what) {
   std::string text;
   char chunk[1 << 16];

@@ -48,5 +48,7 @@ bool StderrIsTerminal();
 // Human-readable sizes and counts: "1.5 MB", "12,345".
 std::string FormatBytes(uint64_t bytes);
 std::string FormatCount(uint64_t n);
+// "1 document", "2,500 documents": FormatCount with the noun agreeing.
+std::string FormatCount(uint64_t n, std::string_view singular, std::string_view plural);
 
 }  // namespace loupe::cli

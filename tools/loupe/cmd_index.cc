@@ -505,13 +505,13 @@ int RunIndex(const std::vector<std::string>& args) {
     for (const FieldSummary& f : summary.fields) terms += f.terms;
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.2f s, %.1f MB/s", seconds, seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
-    std::cout << "indexed " << FormatCount(added.load()) << " documents";
-    if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load()) << " replaced existing ones)";
-    if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count()) << " bad records";
-    if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes()) << " values stored only (see the notes)";
+    std::cout << "indexed " << FormatCount(added.load(), "document", "documents");
+    if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load(), "replaced an existing one", "replaced existing ones") << ")";
+    if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count(), "bad record", "bad records");
+    if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes(), "value", "values") << " stored only (see the notes)";
     std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes) << " of text in " << rate
               << "\n"
-              << "index " << dir << ": " << FormatCount(summary.documents) << " documents, "
+              << "index " << dir << ": " << FormatCount(summary.documents, "document", "documents") << ", "
               << FormatCount(summary.segments.size()) << " segment(s), " << FormatCount(terms) << " terms, "
               << FormatBytes(index_bytes) << " (" << FormatCount(stats.segments_flushed) << " segment(s) written)\n";
   }

@@ -57,7 +57,7 @@ int RunMerge(const std::vector<std::string>& args) {
                   seconds > 0 ? static_cast<double>(stats.bytes_merged) / seconds / 1e6 : 0.0);
     std::cout << "merged " << FormatCount(stats.segments_merged) << " segment(s) (" << FormatBytes(stats.bytes_merged)
               << ") in " << FormatCount(stats.merges) << " merge(s), " << rate << "\n"
-              << "index " << dir << ": " << FormatCount(summary.documents) << " documents, "
+              << "index " << dir << ": " << FormatCount(summary.documents, "document", "documents") << ", "
               << FormatCount(summary.segments.size()) << " segment(s)\n";
   }
   return kExitOk;

@@ -566,7 +566,7 @@ int RunSearch(const std::vector<std::string>& args) {
     const ScalarField* field = reader->schema().FindScalar(spec.substr(0, spec.find(':')));
     if (field != nullptr && field->type != ScalarType::kDate) {
       throw UsageError("--facet " + spec + ": an interval (year, month, day) needs a date field; '" + field->name +
-                       "' is a " + ScalarTypeName(field->type) + " field");
+                       "' has type " + ScalarTypeName(field->type));
     }
   }
   const Searcher searcher(reader);

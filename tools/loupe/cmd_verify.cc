@@ -31,7 +31,7 @@ int RunVerify(const std::vector<std::string>& args) {
   for (const std::string& e : report.errors) std::cout << "error: " << util::PrintableText(e) << "\n";
   for (const std::string& n : report.notes) std::cout << "note: " << util::PrintableText(n) << "\n";
   if (report.ok()) {
-    std::cout << "ok: " << report.segments << " segment(s), " << FormatCount(report.documents) << " documents, "
+    std::cout << "ok: " << report.segments << " segment(s), " << FormatCount(report.documents, "document", "documents") << ", "
               << report.files_checked << " files (" << FormatBytes(report.bytes_checked) << ") checked\n";
     return kExitOk;
   }
