@@ -169,8 +169,7 @@ void StoredFieldsWriter::RethrowFailure() {
 
 uint64_t StoredFieldsWriter::bytes_written() const { return out_->offset(); }
 
-void StoredFieldsWriter::SerializeDocument(const Document& doc, std::string& out) {
-  out.clear();
+void StoredFieldsWriter::AppendDocument(const Document& doc, std::string& out) {
   codec::AppendVarint32(out, static_cast<uint32_t>(doc.fields.size()));
   for (const Field& f : doc.fields) {
     auto [it, added] = name_index_.emplace(f.name, static_cast<uint32_t>(names_.size()));
@@ -205,10 +204,11 @@ void StoredFieldsWriter::SerializeDocument(const Document& doc, std::string& out
 }
 
 void StoredFieldsWriter::Add(const Document& doc) {
-  SerializeDocument(doc, doc_);
-  block_.append(doc_);
-  raw_bytes_ += doc_.size();
-  block_lengths_.push_back(static_cast<uint32_t>(doc_.size()));
+  const size_t before = block_.size();
+  AppendDocument(doc, block_);
+  const size_t length = block_.size() - before;
+  raw_bytes_ += length;
+  block_lengths_.push_back(static_cast<uint32_t>(length));
   ++docs_;
   if (block_.size() >= kBlockBytes) CloseBlock();
 }
@@ -220,7 +220,13 @@ void StoredFieldsWriter::CloseBlock() {
   for (uint32_t len : block_lengths_) codec::AppendVarint32(raw.bytes, len);
   raw.bytes += block_;
   block_first_doc_ = docs_;
-  block_.clear();
+  // A huge document grew the buffer far past a block: give that back rather
+  // than hold it for the rest of the segment.
+  if (block_.capacity() > 4 * kBlockBytes) {
+    std::string().swap(block_);
+  } else {
+    block_.clear();
+  }
   block_lengths_.clear();
   if (!background_) {
     Compress(std::move(raw));

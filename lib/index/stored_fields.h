@@ -76,7 +76,8 @@ class StoredFieldsWriter {
     uint32_t first_doc;
     std::string bytes;
   };
-  void SerializeDocument(const Document& doc, std::string& out);
+  // Appends the document's serialised fields to `out`.
+  void AppendDocument(const Document& doc, std::string& out);
   void CloseBlock();
   // Compression side (the background thread, or the caller without one).
   void Compress(RawBlock block);
@@ -96,7 +97,6 @@ class StoredFieldsWriter {
   int level_;
   std::unordered_map<std::string, uint32_t> name_index_;
   std::vector<std::string> names_;
-  std::string doc_;
   std::string block_;                  // serialised documents of the open block
   std::vector<uint32_t> block_lengths_;
   uint32_t docs_ = 0;

@@ -23,6 +23,8 @@ namespace fs = std::filesystem;
 // A record larger than this is refused rather than buffered.
 constexpr size_t kMaxRecordBytes = size_t{1} << 30;
 constexpr size_t kReadChunk = size_t{4} << 20;
+// Records up to this size keep the JSON parser's buffers between records.
+constexpr size_t kKeepParserCapacity = size_t{16} << 20;
 
 std::string JsonErrorText(simdjson::error_code code) {
   switch (code) {
@@ -131,7 +133,12 @@ class JsonlReader : public DocumentReader {
     if (error) ThrowJsonError(source(), line_, error);
     simdjson::dom::object object;
     if (root.get_object().get(object)) throw BadInputError(source(), line_, "not a JSON object");
-    return FromObject(object, source(), line_);
+    Document doc = FromObject(object, source(), line_);
+    // The parser keeps buffers sized for the largest record it has seen (the
+    // document's strings are copies by now): after a huge one, start afresh
+    // rather than hold several times its size for the rest of the input.
+    if (parser_.capacity() > kKeepParserCapacity) parser_ = simdjson::dom::parser();
+    return doc;
   }
 
   // The next line (without its '\n') as a view into buffer_; false at the end.
@@ -176,6 +183,12 @@ class JsonlReader : public DocumentReader {
         scan_from -= begin_;
         end_ -= begin_;
         begin_ = 0;
+      }
+      if (buffer_.size() > 4 * kReadChunk && end_ < kReadChunk) {
+        // A huge record grew the buffer; what is left fits a small one again.
+        std::vector<char> smaller(2 * kReadChunk + simdjson::SIMDJSON_PADDING);
+        std::memcpy(smaller.data(), buffer_.data(), end_);
+        buffer_.swap(smaller);
       }
       if (buffer_.size() - end_ < kReadChunk + simdjson::SIMDJSON_PADDING) {
         buffer_.resize(std::max(buffer_.size() * 2, end_ + kReadChunk + simdjson::SIMDJSON_PADDING));
@@ -258,6 +271,11 @@ class TextFolderReader : public DocumentReader {
     if (!in.good() && !in.eof()) throw IoError(source_ + ": read failed");
     done_ += text.size();
     std::string id = p.lexically_relative(root_).replace_extension().generic_string();
+    // The id must be text like any other (JSON output, other programs): a
+    // name in another encoding is reported, not turned into a garbled id.
+    if (util::FindInvalidUtf8(id) != std::string_view::npos) {
+      throw BadInputError(source_, 1, "the file's path is not valid UTF-8, and it would be the document's id");
+    }
     *doc = ParseTextDocument(std::move(id), text, source_);
     return true;
   }

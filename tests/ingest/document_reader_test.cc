@@ -186,6 +186,35 @@ TEST(JsonLines, LargeRecordsCrossReadChunks) {
   EXPECT_EQ(docs[1].id, "small");
 }
 
+// After a huge record the reader gives back its grown buffer and the JSON
+// parser's: the records after it, and the next huge one, read as before.
+TEST(JsonLines, HugeRecordsAmongSmallOnesReadExactly) {
+  TempDir dir;
+  std::string input;
+  std::vector<std::pair<std::string, size_t>> expected;  // id, body size
+  for (int round = 0; round < 2; ++round) {
+    const std::string body(static_cast<size_t>(20 + 3 * round) << 20, static_cast<char>('a' + round));
+    input += "{\"id\":\"huge" + std::to_string(round) + "\",\"body\":\"" + body + "\"}\n";
+    expected.emplace_back("huge" + std::to_string(round), body.size());
+    for (int i = 0; i < 3000; ++i) {
+      const std::string small(static_cast<size_t>(i % 50), 'z');
+      input += "{\"id\":\"s" + std::to_string(round) + "-" + std::to_string(i) + "\",\"body\":\"" + small + "\"}\n";
+      expected.emplace_back("s" + std::to_string(round) + "-" + std::to_string(i), small.size());
+    }
+  }
+  const auto p = dir.Write("mixed.jsonl", input);
+  auto reader = OpenDocuments(p.string());
+  Document d;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_TRUE(reader->Next(&d)) << i;
+    ASSERT_EQ(d.id, expected[i].first);
+    ASSERT_EQ(d.Text("body").size(), expected[i].second) << d.id;
+    ASSERT_EQ(reader->line(), i + 1);
+  }
+  EXPECT_FALSE(reader->Next(&d));
+  EXPECT_LT(reader->memory_bytes(), size_t{16} << 20) << "the buffer grown for the huge records was kept";
+}
+
 TEST(JsonLines, CompressionIsRecognisedByMagicBytes) {
   TempDir dir;
   const std::string content = "{\"id\":\"z1\",\"title\":\"zstd\"}\n{\"id\":\"z2\"}\n";
@@ -382,6 +411,22 @@ TEST(TextFolder, InvalidUtf8NamesFileAndLine) {
     EXPECT_EQ(e.source(), p.string());
     EXPECT_EQ(e.line(), 3u);
   }
+}
+
+// A file name in another encoding cannot be an id: reported and skippable,
+// the other files read.
+TEST(TextFolder, PathThatIsNotUtf8IsBadInput) {
+  TempDir dir;
+  dir.Write("a.txt", "A\nfirst");
+  dir.Write("caf\xE9.txt", "Latin-1 name\nbody");
+  dir.Write("z.txt", "Z\nlast");
+  std::vector<std::string> errors;
+  const auto docs = ReadAll(dir.path().string(), &errors);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "a");
+  EXPECT_EQ(docs[1].id, "z");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(":1: the file's path is not valid UTF-8"), std::string::npos) << errors[0];
 }
 
 TEST(BundledCorpus, BothShapesRead) {
