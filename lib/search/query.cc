@@ -139,36 +139,64 @@ QueryPtr AnyOf(std::vector<Query::Clause> clauses) {
 QueryPtr BagOfWordsQuery(std::string_view text, const Schema& schema, bool all_required,
                          const std::vector<std::string>& fields) {
   const auto targets = FieldsOf(schema, fields);
-  // Terms per field in first-seen order, with their counts.
-  std::vector<std::vector<std::pair<std::string, uint32_t>>> per_field;
-  size_t clause_count = 0;
-  for (const TextField* f : targets) {
-    std::vector<std::pair<std::string, uint32_t>> terms;
-    std::unordered_map<std::string, size_t> seen;  // term -> index in terms
-    TokenStream stream(f->MakeAnalyzer());
+  // Each field analyses the text its own way (one may drop stop words that
+  // another keeps), so the fields' terms are matched up by the place in the
+  // text they come from: a word is its terms in every field, and one clause
+  // per distinct word (first-seen order) matches any of them, boosted by how
+  // often the word occurs.
+  struct Occurrence {
+    size_t start;  // byte offset of the token in the text
+    size_t field;  // index in targets
+    std::string term;
+  };
+  std::vector<Occurrence> occurrences;
+  for (size_t f = 0; f < targets.size(); ++f) {
+    TokenStream stream(targets[f]->MakeAnalyzer());
     stream.Reset(text);
     while (stream.Next()) {
-      const std::string term(stream.token().term);
-      const auto [it, added] = seen.try_emplace(term, terms.size());
-      if (!added) {
-        ++terms[it->second].second;
-        continue;
-      }
-      if (++clause_count > kMaxQueryTerms) ThrowTooManyTerms(text, stream.token().start);
-      terms.emplace_back(term, 1);
+      occurrences.push_back({stream.token().start, f, std::string(stream.token().term)});
     }
-    per_field.push_back(std::move(terms));
   }
-  // One clause per distinct term (of the first field's analysis, position by
-  // position), matching it in any field.
+  std::stable_sort(occurrences.begin(), occurrences.end(),
+                   [](const Occurrence& a, const Occurrence& b) { return a.start < b.start; });
+  struct Word {
+    std::vector<const std::string*> terms;  // per field, null where it has none
+    uint32_t count = 0;
+  };
+  std::vector<Word> words;
+  std::unordered_map<std::string, size_t> index;  // a word's terms, joined -> its index in words
+  size_t term_clauses = 0;
+  for (size_t i = 0; i < occurrences.size();) {
+    const size_t word_start = occurrences[i].start;
+    std::vector<const std::string*> terms(targets.size(), nullptr);
+    size_t j = i;
+    for (; j < occurrences.size() && occurrences[j].start == occurrences[i].start; ++j) {
+      // One term per field and place; a second one there (no analyzer makes
+      // one today) counts as a word of its own.
+      if (terms[occurrences[j].field] != nullptr) break;
+      terms[occurrences[j].field] = &occurrences[j].term;
+    }
+    i = j;
+    std::string key;
+    for (const std::string* t : terms) {
+      const size_t n = t == nullptr ? 0 : t->size();
+      key.append(reinterpret_cast<const char*>(&n), sizeof n);
+      if (t != nullptr) key += *t;
+    }
+    const auto [it, added] = index.try_emplace(std::move(key), words.size());
+    if (added) {
+      term_clauses += static_cast<size_t>(std::count_if(terms.begin(), terms.end(), [](auto* t) { return t != nullptr; }));
+      if (term_clauses > kMaxQueryTerms) ThrowTooManyTerms(text, word_start);
+      words.push_back({std::move(terms), 0});
+    }
+    ++words[it->second].count;
+  }
   std::vector<Query::Clause> clauses;
-  const size_t n = per_field.empty() ? 0 : per_field[0].size();
-  for (size_t i = 0; i < n; ++i) {
+  for (const Word& w : words) {
     std::vector<Query::Clause> any;
     for (size_t f = 0; f < targets.size(); ++f) {
-      if (i >= per_field[f].size()) continue;
-      const auto& [term, count] = per_field[f][i];
-      any.push_back({Query::Occur::kShould, Query::Term(targets[f]->name, term, static_cast<float>(count))});
+      if (w.terms[f] == nullptr) continue;
+      any.push_back({Query::Occur::kShould, Query::Term(targets[f]->name, *w.terms[f], static_cast<float>(w.count))});
     }
     clauses.push_back({all_required ? Query::Occur::kMust : Query::Occur::kShould, AnyOf(std::move(any))});
   }

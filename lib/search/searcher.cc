@@ -1097,9 +1097,16 @@ std::string Describe(const char* what, float value) {
   return std::string(what) + " " + buf;
 }
 
-// Per-leaf explanation of one document, mirroring Build().
-Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint32_t doc) {
+// Per-leaf explanation of one document, mirroring Build(). `matched` says
+// whether the document matches `query` (not read from the wording: an
+// exclusion deep inside a group is a non-match that says "excluded").
+Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint32_t doc, bool& matched) {
   const float b = boost * query.boost();
+  matched = true;
+  const auto no_match = [&matched](std::string why) {
+    matched = false;
+    return Explanation{0, std::move(why), {}};
+  };
   Explanation e;
   const SearchOptions& o = ctx.prepared.options();
   const auto leaf = [&](const FieldStatistics& f, const std::string& name, float idf, float freq, const char* what) {
@@ -1121,28 +1128,28 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
   };
   switch (query.kind()) {
     case Query::Kind::kMatchNone:
-      return {0, "matches nothing", {}};
+      return no_match("matches nothing");
     case Query::Kind::kMatchAll:
       return {0, "matches every document (score 0)", {}};
     case Query::Kind::kKeyword:
     case Query::Kind::kRange: {
       std::unique_ptr<Scorer> s = Build(query, b, ctx);
-      if (!s || s->Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString());
       return {0, "filter " + query.ToString() + " (score 0)", {}};
     }
     case Query::Kind::kTerm: {
       const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
       index::TermInfo info;
-      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return {0, "no match: " + query.ToString(), {}};
+      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return no_match("no match: " + query.ToString());
       index::PostingsCursor c;
       ctx.segment.OpenPostings(f.number, info, &c);
-      if (c.Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      if (c.Advance(doc) != doc) return no_match("no match: " + query.ToString());
       return leaf(f, query.field(), ctx.prepared.TermIdf(f, query.term()), static_cast<float>(c.freq()), "term");
     }
     case Query::Kind::kPhrase:
     case Query::Kind::kPrefix: {
       std::unique_ptr<Scorer> s = Build(query, boost, ctx);
-      if (!s || s->Advance(doc) != doc) return {0, "no match: " + query.ToString(), {}};
+      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString());
       e.value = s->Score();
       e.description = (query.kind() == Query::Kind::kPhrase ? "phrase " : "prefix (sum over its terms) ") + query.ToString();
       if (auto* phrase = dynamic_cast<search::PhraseScorer*>(s.get())) {
@@ -1157,16 +1164,16 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
       e.description = OnlyExclusions(query) ? "every document except those of " + query.ToString()
                                             : "sum of the matching clauses of " + query.ToString();
       for (const Query::Clause& c : query.clauses()) {
-        Explanation x = ExplainNode(*c.query, b, ctx, doc);
-        const bool matched = x.description.rfind("no match", 0) != 0;
+        bool clause_matched;
+        Explanation x = ExplainNode(*c.query, b, ctx, doc, clause_matched);
         if (c.occur == Query::Occur::kMustNot) {
-          if (matched) return {0, "excluded by -" + c.query->ToString(), {}};
+          if (clause_matched) return no_match("excluded by -" + c.query->ToString());
           continue;
         }
-        if (!matched && c.occur == Query::Occur::kMust) return {0, "no match: required " + c.query->ToString(), {}};
-        if (matched) e.details.push_back(std::move(x));
+        if (!clause_matched && c.occur == Query::Occur::kMust) return no_match("no match: required " + c.query->ToString());
+        if (clause_matched) e.details.push_back(std::move(x));
       }
-      if (e.details.empty() && !OnlyExclusions(query)) return {0, "no match: " + query.ToString(), {}};
+      if (e.details.empty() && !OnlyExclusions(query)) return no_match("no match: " + query.ToString());
       for (const Explanation& d : e.details) e.value += d.value;
       return e;
     }
@@ -1182,7 +1189,8 @@ Explanation Searcher::Explain(const Query& query, const Hit& hit, const SearchOp
   const auto& segments = impl_->reader->segments;
   Prepared prepared(*impl_, options);
   BuildContext ctx{prepared, hit.segment, *segments[hit.segment]};
-  Explanation e = ExplainNode(query, 1.0f, ctx, hit.doc);
+  bool matched;
+  Explanation e = ExplainNode(query, 1.0f, ctx, hit.doc, matched);
   // The total as the search computed it (same scorers, same float sums).
   if (std::unique_ptr<Scorer> s = Build(query, 1.0f, ctx); s && s->Advance(hit.doc) == hit.doc) e.value = s->Score();
   return e;

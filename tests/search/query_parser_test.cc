@@ -187,5 +187,20 @@ TEST(Parse, BagOfWordsBoostsRepeatedTerms) {
   EXPECT_EQ(PhraseTextQuery("summit", Flat())->ToString(), "contents:summit");
 }
 
+// Fields with different analyzers: each word is its own term in every field
+// (matched by where it is in the text), not the fields' i-th terms paired up
+// (which paired body's "the" with title's "cat" and lost body's "cat").
+TEST(Parse, BagOfWordsMatchesFieldsUpByWord) {
+  static const Schema mixed = Schema()
+                                  .AddTextField("title", {"title"}, "english", 2.0f)
+                                  .AddTextField("body", {"body"}, "standard", 1.0f);
+  EXPECT_EQ(BagOfWordsQuery("the cat", mixed, false)->ToString(), "(body:the (title:cat body:cat))");
+  EXPECT_EQ(BagOfWordsQuery("the cat", mixed, true)->ToString(), "(+body:the +(title:cat body:cat))");
+  // A word repeated counts twice; words that differ in one field are two.
+  EXPECT_EQ(BagOfWordsQuery("Cat cats cat", mixed, false)->ToString(),
+            "((title:cat^2 body:cat^2) (title:cat body:cats))");
+  EXPECT_EQ(BagOfWordsQuery("the", mixed, false)->ToString(), "(body:the)");
+}
+
 }  // namespace
 }  // namespace loupe

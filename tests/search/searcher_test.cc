@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <thread>
 
@@ -189,6 +190,47 @@ TEST_F(SearcherTest, ExplainAddsUpToTheScore) {
     EXPECT_NEAR(sum, h.score, 1e-4 * h.score);
     EXPECT_NE(e.ToString().find("idf"), std::string::npos);
   }
+}
+
+// An exclusion inside a nested group makes the group a non-match (it was
+// listed as matching, its wording taken for a match), and an excluded
+// exclusion is a match.
+TEST(Explain, NestedExclusionsAddUpAtEveryLevel) {
+  testing::TempDir tmp;
+  {
+    auto writer = IndexWriter::Open(tmp.Sub("idx"), {.create = true, .schema = Schema::Default("standard")});
+    writer->AddDocument({"1", {{"body", std::string("x ab ca d")}}});
+    writer->AddDocument({"2", {{"body", std::string("y")}}});
+    writer->Commit();
+  }
+  const Searcher s(IndexReader::Open(tmp.Sub("idx")));
+  const std::function<void(const Explanation&, const std::string&)> adds_up = [&](const Explanation& e,
+                                                                                   const std::string& q) {
+    if (e.description.rfind("sum of the matching clauses", 0) != 0) return;
+    float sum = 0;
+    for (const Explanation& d : e.details) {
+      sum += d.value;
+      adds_up(d, q);
+    }
+    EXPECT_NEAR(sum, e.value, 1e-5) << q << "\n" << e.ToString();
+  };
+  for (const char* text : {"x (d +(ab -ca))", "ab -(-ca)", "x (d (ab -ca))", "(x -(d -ab)) y"}) {
+    const QueryPtr q = ParseQuery(text, s.reader().schema());
+    const auto hits = s.Search(*q, {.k = 5}).hits;
+    ASSERT_FALSE(hits.empty()) << text;
+    for (const Hit& h : hits) {
+      const Explanation e = s.Explain(*q, h);
+      EXPECT_FLOAT_EQ(e.value, h.score) << text;
+      EXPECT_EQ(e.description.find("excluded"), std::string::npos) << text << "\n" << e.ToString();
+      adds_up(e, text);
+    }
+  }
+  // `x (d +(ab -ca))`: the group does not match document 1 (it has ca), so
+  // only x counts.
+  const QueryPtr q = ParseQuery("x (d +(ab -ca))", s.reader().schema());
+  const Explanation e = s.Explain(*q, s.Search(*q, {.k = 1}).hits.at(0));
+  ASSERT_EQ(e.details.size(), 1u) << e.ToString();
+  EXPECT_NE(e.details[0].description.find("body:x"), std::string::npos) << e.ToString();
 }
 
 TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
