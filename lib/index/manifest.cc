@@ -316,7 +316,12 @@ void WriteManifest(store::Directory& dir, const Manifest& m) {
   // before the manifest does: sync the directory before and after the rename.
   dir.Sync();
   dir.Rename(temp_name, final_name);
-  dir.Sync();
+  try {
+    dir.Sync();
+  } catch (const IoError& e) {
+    throw UnsyncedCommitError(std::string(e.what()) + " (commit " + std::to_string(m.generation) +
+                              " is in place and visible, but may not survive a power loss)");
+  }
 }
 
 Manifest ReadManifest(const store::Directory& dir, uint64_t generation) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "index/postings_format.h"
+#include "loupe/error.h"
 #include "loupe/schema.h"
 #include "store/checked_file.h"
 #include "store/directory.h"
@@ -82,8 +83,18 @@ std::optional<uint64_t> ParseManifestFileName(const std::string& name);
 // The newest manifest generation in the directory, if any.
 std::optional<uint64_t> LatestGeneration(const store::Directory& dir);
 
-// Writes, syncs and atomically publishes a manifest.
+// Writes, syncs and atomically publishes a manifest. Throws
+// UnsyncedCommitError (below) when only the final directory sync failed.
 void WriteManifest(store::Directory& dir, const Manifest& manifest);
+
+// Thrown by WriteManifest when the directory could not be synced after the
+// manifest was renamed into place: the commit has happened (readers open
+// it, so nothing it names may be removed), but whether it survives a power
+// loss is unknown. The caller carries on as after a commit, then reports it.
+class UnsyncedCommitError : public IoError {
+ public:
+  using IoError::IoError;
+};
 Manifest ReadManifest(const store::Directory& dir, uint64_t generation);
 
 std::string SchemaToJson(const Schema& schema);

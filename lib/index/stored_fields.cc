@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "codec/varint.h"
@@ -34,6 +35,22 @@ int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cas
 void AppendString(std::string& out, std::string_view s) {
   codec::AppendVarint64(out, s.size());
   out.append(s);
+}
+
+// libzstd before 1.5.6 dereferences a failed allocation inside
+// ZSTD_createCDict_advanced2 (fixed by facebook/zstd#3847), which dictionary
+// training and ZSTD_createCDict both reach: under a memory limit the process
+// would crash instead of failing. With such a libzstd, the memory they need
+// (a few MiB at our level, with a wide margin) is first reserved and given
+// back; when even that fails, the blocks are compressed without a dictionary.
+bool DictionaryMemoryAvailable() {
+  if (ZSTD_versionNumber() >= 10506) return true;
+  constexpr size_t kProbeBytes = size_t{64} << 20;
+  void* probe = std::malloc(kProbeBytes);
+  if (probe == nullptr) return false;
+  asm volatile("" : : "r"(probe) : "memory");  // the pair must not be optimised away
+  std::free(probe);
+  return true;
 }
 
 }  // namespace
@@ -253,7 +270,7 @@ void StoredFieldsWriter::Compress(RawBlock block) {
 
 void StoredFieldsWriter::TrainDictionary() {
   dictionary_decided_ = true;
-  if (pending_bytes_ >= kMinTrainingBytes) {
+  if (pending_bytes_ >= kMinTrainingBytes && DictionaryMemoryAvailable()) {
     // Samples: the held-back blocks cut into pieces of about one document.
     std::string samples;
     std::vector<size_t> sizes;

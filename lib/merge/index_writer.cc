@@ -51,6 +51,30 @@ uint64_t RandomU64() {
   return v;
 }
 
+// The commit lock: shared by adds and deletes, exclusive for a commit or a
+// merge's publication. glibc's read-write lock lets new shared holders in
+// while an exclusive one waits, so adders whose holds overlap (flushing
+// segments under it) could keep a commit waiting for as long as they run.
+// Here an exclusive holder first takes the gate, which every shared holder
+// passes through: once a commit waits, new adds wait behind it.
+class CommitLock {
+ public:
+  void lock_shared() {
+    { std::lock_guard<std::mutex> pass(gate_); }
+    mu_.lock_shared();
+  }
+  void unlock_shared() { mu_.unlock_shared(); }
+  void lock() {
+    std::lock_guard<std::mutex> hold(gate_);
+    mu_.lock();
+  }
+  void unlock() { mu_.unlock(); }
+
+ private:
+  std::mutex gate_;
+  std::shared_mutex mu_;
+};
+
 std::string SegmentName(uint64_t number) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "seg_%06llu", static_cast<unsigned long long>(number));
@@ -133,12 +157,14 @@ struct IndexWriter::Impl {
   bool closing = false;
   bool merge_running = false;
   std::exception_ptr merge_failure;
+  // The newest commit's directory sync failed (UnsyncedCommitError).
+  bool unsynced_commit = false;
   std::atomic<bool> cancel_merges{false};
   std::set<std::string> merge_outputs;  // segments being written by merges
 
   mutable std::mutex mu_;
   std::condition_variable flushed_cv_;
-  std::shared_mutex commit_mu_;
+  CommitLock commit_mu_;
 
   void CheckUsable() const {
     if (failure) {
@@ -344,7 +370,7 @@ struct IndexWriter::Impl {
       throw;
     }
     // Publish: under the commit lock, so no commit runs meanwhile.
-    std::unique_lock<std::shared_mutex> commit_guard(commit_mu_);
+    std::unique_lock<CommitLock> commit_guard(commit_mu_);
     std::unique_lock<std::mutex> held(mu_);
     std::vector<size_t> at;  // positions of the sources in `committed`
     for (const std::string& n : names) {
@@ -377,6 +403,7 @@ struct IndexWriter::Impl {
     next.next_segment = manifest.next_segment;
     next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
     index::SegmentEntry entry{name, max_doc, merged_committed.deleted(), 0, nonce};
+    std::exception_ptr unsynced;
     try {
       if (merged_committed.deleted() > 0) {
         store::CheckedWriter out(*dir, index::LiveFileName(name, next.generation), index::kLiveKind,
@@ -401,6 +428,11 @@ struct IndexWriter::Impl {
       }
       next.segments = std::move(segments);
       index::WriteManifest(*dir, next);
+    } catch (const index::UnsyncedCommitError&) {
+      // Published: readers may already use the merged segment, so it stays
+      // and replaces its sources here too; the error is reported at the end.
+      unsynced = std::current_exception();
+      unsynced_commit = true;
     } catch (...) {
       held.unlock();
       release();
@@ -433,6 +465,7 @@ struct IndexWriter::Impl {
     stats.segments_merged += names.size();
     stats.bytes_merged += bytes;
     RemoveUnreferencedFiles(true);
+    if (unsynced) std::rethrow_exception(unsynced);
     return true;
   }
 
@@ -577,6 +610,16 @@ struct IndexWriter::Impl {
   // Removes Loupe files the newest commit on disk does not name (leftovers
   // of interrupted writers, superseded commits and deletions).
   void RemoveUnreferencedFiles(bool keep_session_files) {
+    // After a commit whose directory sync failed, the commit before it may
+    // be what a power loss brings back: its files stay until a sync works.
+    if (unsynced_commit) {
+      try {
+        dir->Sync();
+        unsynced_commit = false;
+      } catch (const Error&) {
+        return;
+      }
+    }
     std::set<std::string> keep = {index::kLockFileName};
     const auto keep_segment = [&](const std::string& name) {
       for (const char* ext : index::kSegmentExtensions) keep.insert(index::SegmentFileName(name, ext));
@@ -704,7 +747,7 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
   if (doc.id.size() > kMaxIdBytes) throw InvalidArgumentError("document id longer than 4096 bytes");
   index::ValidateDocument(doc, impl_->manifest.schema);
   Impl& m = *impl_;
-  std::shared_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  std::shared_lock<CommitLock> commit_guard(m.commit_mu_);
   const uint64_t hash = XXH3_64bits(doc.id.data(), doc.id.size());
   std::unique_lock<std::mutex> held(m.mu_);
   m.CheckUsable();
@@ -794,7 +837,7 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
 
 bool IndexWriter::DeleteDocument(std::string_view id) {
   Impl& m = *impl_;
-  std::shared_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  std::shared_lock<CommitLock> commit_guard(m.commit_mu_);
   std::lock_guard<std::mutex> held(m.mu_);
   m.CheckUsable();
   const uint64_t hash = XXH3_64bits(id.data(), id.size());
@@ -814,7 +857,7 @@ bool IndexWriter::IsPending(std::string_view id) const {
 
 void IndexWriter::Commit() {
   Impl& m = *impl_;
-  std::unique_lock<std::shared_mutex> commit_guard(m.commit_mu_);
+  std::unique_lock<CommitLock> commit_guard(m.commit_mu_);
   std::unique_lock<std::mutex> held(m.mu_);
   m.CheckUsable();
   for (uint32_t slot = 0; slot < m.session.size(); ++slot) {
@@ -828,6 +871,7 @@ void IndexWriter::Commit() {
   // A manifest is only written with a schema every reader accepts: one that
   // is not would leave the index unreadable once the old commit is gone.
   next.schema.Validate();
+  std::exception_ptr unsynced;
   try {
     const auto write_live = [&](const std::string& segment, uint64_t nonce, const index::LiveDocs& live) {
       store::CheckedWriter out(*m.dir, index::LiveFileName(segment, next.generation), index::kLiveKind,
@@ -858,6 +902,11 @@ void IndexWriter::Commit() {
       next.segments.push_back(e);
     }
     index::WriteManifest(*m.dir, next);
+  } catch (const index::UnsyncedCommitError&) {
+    // The commit is in place and readers may have opened it: it becomes the
+    // writer's base like any other, and the error is reported at the end.
+    unsynced = std::current_exception();
+    m.unsynced_commit = true;
   } catch (...) {
     m.failure = std::current_exception();
     throw;
@@ -901,6 +950,7 @@ void IndexWriter::Commit() {
   ++m.stats.commits;
   m.RemoveUnreferencedFiles(false);
   if (m.options.background_merges) m.RequestMerges(held);
+  if (unsynced) std::rethrow_exception(unsynced);
 }
 
 void IndexWriter::WaitForMerges() { impl_->WaitForMerges(); }

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "loupe/error.h"
 #include "loupe/index_reader.h"
@@ -289,6 +291,43 @@ TEST(IndexWriter, ConcurrentAddersOfTheSameIdsLeaveOneEach) {
   const auto reader = IndexReader::Open(path);
   EXPECT_EQ(reader->document_count(), 500u);
   EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
+// A commit is not held off by adders that never pause: with a small budget
+// their holds of the commit lock (flushing under it) overlap, and a plain
+// read-write lock let new adds in ahead of the waiting commit for as long as
+// they came (10 s and more with three adders). The adders run until the
+// commit returns or a watchdog stops them after 60 s: the commit must have
+// returned while they still ran.
+TEST(IndexWriter, ConcurrentCommitIsNotStarvedByAdders) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  auto writer = IndexWriter::Open(path, {.ram_budget_bytes = 1 << 20});
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> added{0};
+  std::vector<std::thread> adders;
+  for (int t = 0; t < 3; ++t) {
+    adders.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        writer->AddDocument(Doc("t" + std::to_string(t) + "-" + std::to_string(i), "words of thread " + std::to_string(i % 97)));
+        ++added;
+      }
+    });
+  }
+  std::thread watchdog([&] {
+    for (int i = 0; i < 600 && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;
+  });
+  // Long enough for the session's ids to fill much of the budget, so that
+  // flushes (under the lock) come often.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  writer->Commit();
+  const bool stopped_first = stop.exchange(true);
+  watchdog.join();
+  for (auto& a : adders) a.join();
+  EXPECT_FALSE(stopped_first) << "the commit returned only after the adders were stopped";
+  writer->Commit();
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), added.load());
 }
 
 }  // namespace

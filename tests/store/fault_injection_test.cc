@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -107,14 +108,18 @@ class FaultInjectionTest : public ::testing::Test {
   // The session under test: a small RAM budget makes it flush several
   // segments, and the forced merge rewrites everything (stored documents in
   // their own thread). Returns whether Commit() returned.
-  static bool RunSession(const std::string& path, bool* threw, std::string* error) {
+  // With `while_open`, it is called after an error with the writer still
+  // open (what readers meet before the writer is closed or the process dies).
+  static bool RunSession(const std::string& path, bool* threw, std::string* error,
+                         const std::function<void()>& while_open = {}) {
     bool committed = false;
     *threw = false;
+    std::unique_ptr<IndexWriter> w;
     try {
       IndexWriterOptions options;
       options.ram_budget_bytes = size_t{1} << 20;
       options.merge_on_commit = true;
-      auto w = IndexWriter::Open(path, options);
+      w = IndexWriter::Open(path, options);
       Expected ignored;
       AddRange(*w, &ignored, "b", 0, 150);
       w->AddDocument(MakeDoc("a9", 9999));
@@ -125,6 +130,7 @@ class FaultInjectionTest : public ::testing::Test {
     } catch (const Error& e) {
       *threw = true;
       *error = e.what();
+      if (w && while_open) while_open();
     }
     return committed;
   }
@@ -143,7 +149,7 @@ class FaultInjectionTest : public ::testing::Test {
     const auto reader = IndexReader::Open(path);
     const bool is_after = reader->document_count() == after_.size();
     if (committed) {
-      EXPECT_TRUE(is_after) << "a commit that returned was lost";
+      EXPECT_TRUE(is_after) << "a commit that returned, or that a reader saw, was lost";
     }
     EXPECT_TRUE(Holds(path, is_after ? after_ : before_));
     {
@@ -175,8 +181,8 @@ TEST_F(FaultInjectionTest, SessionWithoutFaultsCommitsEverything) {
   EXPECT_EQ(IndexReader::Open(path)->Summary().segments.size(), 1u);
 }
 
-// Each operation of the session fails in turn: once (a transient error) for
-// odd ones, and for good (the disk is gone) for even ones.
+// Each operation of the session fails in turn, once (a transient error) and
+// for good (the disk is gone).
 TEST_F(FaultInjectionTest, EveryFailingOperationLeavesACommittedIndex) {
   uint64_t total = 0;
   {
@@ -190,17 +196,32 @@ TEST_F(FaultInjectionTest, EveryFailingOperationLeavesACommittedIndex) {
   }
   ASSERT_GT(total, 50u);
   std::map<std::string, int> failures_by_op;
-  for (uint64_t at = 1; at <= total; ++at) {
+  for (uint64_t run = 0; run < 2 * total; ++run) {
+    const uint64_t at = 1 + run / 2;
     const std::string path = FreshCopy("run");
     const int fds = OpenFileDescriptors();
     auto plan = std::make_shared<FaultPlan>();
     plan->fail_at = at;
-    plan->sticky = at % 2 == 0;
-    bool threw = false, committed = false;
-    std::string error;
+    plan->sticky = run % 2 == 1;
+    bool threw = false, committed = false, seen_after = false;
+    std::string error, while_open_error;
+    // After a one-off failure, with the writer still open, a reader finds
+    // a whole commit: the one before or the session's. A commit a reader
+    // has seen must not be lost later.
+    const auto check_while_open = [&] {
+      if (plan->sticky) return;
+      try {
+        const bool after = IndexReader::Open(path)->document_count() == after_.size();
+        const auto holds = Holds(path, after ? after_ : before_);
+        if (!holds) while_open_error = holds.message();
+        seen_after = after;
+      } catch (const Error& e) {
+        while_open_error = e.what();
+      }
+    };
     {
       ScopedFaults faults(plan);
-      committed = RunSession(path, &threw, &error);
+      committed = RunSession(path, &threw, &error, check_while_open);
     }
     std::ostringstream context;
     context << "operation " << at << " of " << total << (plan->sticky ? " (and all after it)" : "") << ": "
@@ -216,7 +237,8 @@ TEST_F(FaultInjectionTest, EveryFailingOperationLeavesACommittedIndex) {
         EXPECT_TRUE(threw) << context.str();
       }
     }
-    CheckAfterFailure(path, committed, context.str());
+    EXPECT_EQ(while_open_error, "") << context.str() << " (a reader with the writer still open)";
+    CheckAfterFailure(path, committed || seen_after, context.str());
     if (HasFailure()) break;  // one well-described failure is enough
   }
   // The session must have met every kind of failure.

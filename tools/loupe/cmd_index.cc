@@ -493,7 +493,14 @@ int RunIndex(const std::vector<std::string>& args) {
   }
   writer->Commit();
   if (commit_every > 0) std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
-  writer->WaitForMerges();
+  try {
+    writer->WaitForMerges();
+  } catch (const std::exception& e) {
+    // Merging is an optimisation: the run's documents are committed, and a
+    // failed merge leaves the index as it was (its files are removed).
+    std::cerr << "loupe index: warning: every document is committed, but merging segments failed: " << e.what()
+              << "\nloupe index: the index is sound; 'loupe merge' tries again" << std::endl;
+  }
   const double seconds = progress.seconds();
   if (!quiet) {
     const IndexWriterStats stats = writer->stats();
