@@ -46,7 +46,7 @@ void WriteSchema(util::JsonWriter& w, const Schema& schema) {
     w.BeginObject().Key("name").String(f.name).Key("sources").BeginArray();
     for (const auto& s : f.sources) w.String(s);
     w.EndArray();
-    w.Key("weight").Double(f.weight);
+    w.Key("weight").Float(f.weight);
     w.Key("analyzer").BeginObject()
         .Key("name").String(f.analyzer_name)
         .Key("normalization").String(NormalizationName(f.analyzer.normalization))

@@ -15,7 +15,7 @@ namespace {
 // Pruning bounds assume boosts that only scale scores up or down: a negative,
 // zero or NaN boost would make the top k differ from an exhaustive search.
 float CheckedBoost(float boost) {
-  if (!(boost > 0 && std::isfinite(boost))) throw InvalidArgumentError("a boost must be a positive finite number");
+  if (!(boost > 0 && boost <= kMaxBoost)) throw InvalidArgumentError("a boost must be a positive number, at most 10^12");
   return boost;
 }
 

@@ -281,9 +281,10 @@ class Parser {
     Advance();
     const float boost = Number(at, "'^' needs a positive number after it");
     if (!(boost > 0) || boost > 1e6) Fail(at, "a boost must be a positive number, at most 1000000");
-    // Stacked boosts multiply: the product must stay a positive float too.
+    // Stacked boosts multiply: the product is bounded too (scores stay finite).
     const float combined = q->boost() * boost;
-    if (!(combined > 0 && std::isfinite(combined))) Fail(at, "the boosts here multiply beyond what a float holds");
+    if (!(combined > 0)) Fail(at, "the boosts here multiply beyond what a float holds (to zero)");
+    if (combined > kMaxBoost) Fail(at, "the boosts here multiply to more than 10^12");
     return Reboost(q, boost);
   }
 

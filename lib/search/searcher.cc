@@ -229,6 +229,9 @@ search::Bm25 MakeBm25(BuildContext& ctx, const FieldStatistics& f, float weight)
 // The scorer of `query` in one segment, or null when nothing can match there.
 std::unique_ptr<Scorer> Build(const Query& query, float boost, BuildContext& ctx) {
   const float b = boost * query.boost();
+  // Each boost is bounded, but nested ones multiply: past the bound a score
+  // could overflow to infinity, and the ranking with it.
+  if (!(b <= kMaxBoost)) throw InvalidArgumentError("the boosts of nested queries multiply to more than 10^12");
   switch (query.kind()) {
     case Query::Kind::kMatchNone:
       return nullptr;
@@ -872,8 +875,8 @@ void CheckScoringOptions(const SearchOptions& options) {
     throw InvalidArgumentError("BM25 needs a finite k1 >= 0 and 0 <= b <= 1");
   }
   for (const auto& [field, weight] : options.field_weights) {
-    if (!(weight > 0 && std::isfinite(weight))) {
-      throw InvalidArgumentError("the weight of field '" + field + "' must be a positive finite number");
+    if (!(weight > 0 && weight < 1e6f)) {
+      throw InvalidArgumentError("the weight of field '" + field + "' must be a positive number below 10^6");
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/unicode/unicode_tables.h"
 #include "loupe/error.h"
 #include "loupe/searcher.h"
 #include "util/utf8.h"
@@ -20,7 +21,17 @@ struct QueryTerms {
   std::vector<const std::vector<Query::PhraseTerm>*> phrases;
 };
 
-void Collect(const Query& q, const std::string& field, QueryTerms& out) {
+// Terms under an even number of exclusions are marked: `-war` marks
+// nothing, `-(-war)` (which is `war`) marks war.
+void Collect(const Query& q, const std::string& field, QueryTerms& out, bool excluded = false) {
+  if (excluded) {
+    if (q.kind() == Query::Kind::kBoolean) {
+      for (const auto& c : q.clauses()) {
+        if (c.occur == Query::Occur::kMustNot) Collect(*c.query, field, out, false);
+      }
+    }
+    return;
+  }
   switch (q.kind()) {
     case Query::Kind::kTerm:
       if (q.field() == field) out.terms.insert(q.term());
@@ -38,9 +49,7 @@ void Collect(const Query& q, const std::string& field, QueryTerms& out) {
       }
       break;
     case Query::Kind::kBoolean:
-      for (const auto& c : q.clauses()) {
-        if (c.occur != Query::Occur::kMustNot) Collect(*c.query, field, out);
-      }
+      for (const auto& c : q.clauses()) Collect(*c.query, field, out, c.occur == Query::Occur::kMustNot);
       break;
     default:
       break;
@@ -49,6 +58,7 @@ void Collect(const Query& q, const std::string& field, QueryTerms& out) {
 
 struct Match {
   uint32_t start, end;  // bytes
+  uint32_t char_start, char_end;  // characters (the length limit counts these)
   uint32_t position;
   bool hit;
   std::string term;
@@ -75,6 +85,36 @@ void MarkPhrases(const QueryTerms& wanted, std::vector<Match>& tokens) {
       for (const Query::PhraseTerm& t : *phrase) at_position(start + t.position)->hit = true;
     }
   }
+}
+
+// Where to cut `text` to keep at most `max_chars` characters: never inside
+// a character, nor between a character and the marks, format characters and
+// joiners that belong to it (UAX #29's rule WB4, and an emoji after a zero
+// width joiner), so an accent or a ZWJ sequence is not split.
+size_t CutAt(std::string_view text, size_t max_chars) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = begin + text.size();
+  const auto* p = begin;
+  size_t chars = 0;
+  bool after_zwj = false;
+  while (p < end) {
+    const util::DecodedChar d = util::DecodeUtf8(p, end);
+    const analysis::CharClass c = analysis::ClassOfInfo(analysis::CharInfo(d.code_point));
+    const bool attached = c == analysis::CharClass::kExtend || c == analysis::CharClass::kFormat ||
+                          c == analysis::CharClass::kZWJ || after_zwj;
+    if (!attached && chars >= max_chars) break;
+    after_zwj = c == analysis::CharClass::kZWJ;
+    ++chars;
+    p += d.length;
+  }
+  return static_cast<size_t>(p - begin);
+}
+
+// Characters in text[from, to) (UTF-8 lead bytes).
+uint32_t CountChars(std::string_view text, size_t from, size_t to) {
+  uint32_t n = 0;
+  for (size_t i = from; i < to; ++i) n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return n;
 }
 
 // Whitespace runs (newlines included) become one space in a snippet.
@@ -111,13 +151,18 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   std::vector<Match> tokens;
   TokenStream stream(f->MakeAnalyzer());
   stream.Reset(text);
+  uint32_t counted_to = 0, chars = 0;  // characters before byte counted_to
   while (stream.Next()) {
     const Token& t = stream.token();
     // A word the cut runs through is not the word in the text: left out.
     if (cut && t.end >= analyzed_bytes) break;
     bool hit = wanted.terms.contains(std::string(t.term));
     for (const std::string& p : wanted.prefixes) hit = hit || t.term.starts_with(p);
-    tokens.push_back({t.start, t.end, t.position, hit, std::string(t.term)});
+    const uint32_t char_start = chars + CountChars(text, counted_to, t.start);
+    const uint32_t char_end = char_start + CountChars(text, t.start, t.end);
+    counted_to = t.end;
+    chars = char_end;
+    tokens.push_back({t.start, t.end, char_start, char_end, t.position, hit, std::string(t.term)});
   }
   MarkPhrases(wanted, tokens);
   const size_t limit = std::max<size_t>(options.max_chars, 20);
@@ -129,7 +174,7 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   int64_t matches = 0;
   size_t j = 0;  // one past the window's last token
   for (size_t i = 0; i < tokens.size(); ++i) {
-    while (j < tokens.size() && (j == i || tokens[j].end - tokens[i].start <= limit)) {
+    while (j < tokens.size() && (j == i || tokens[j].char_end - tokens[i].char_start <= limit)) {
       if (tokens[j].hit) {
         ++counts[tokens[j].term];
         ++matches;
@@ -149,13 +194,14 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   }
   std::string out;
   if (tokens.empty()) {
-    const std::string clean = util::SanitizeUtf8(text.substr(0, std::min(text.size(), limit)));
-    AppendFlat(out, clean);
+    const size_t end = CutAt(text, limit);
+    AppendFlat(out, util::SanitizeUtf8(text.substr(0, end)));
+    if (end < text.size() || cut) out += options.ellipsis;
     return out;
   }
   // Start at the window's first word (or the text's start when close).
   uint32_t from = tokens[best_begin].start;
-  if (best_begin == 0 || from < 40) from = 0;
+  if (best_begin == 0 || tokens[best_begin].char_start < 40) from = 0;
   const uint32_t to = tokens[best_end].end;
   if (from > 0) out += options.ellipsis;
   uint32_t at = from;
@@ -171,8 +217,13 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   if (best_end + 1 < tokens.size() || cut) {
     out += options.ellipsis;
   } else if (to < text.size()) {
-    AppendFlat(out, util::SanitizeUtf8(text.substr(to, limit)));  // trailing punctuation
+    // Trailing punctuation after the last word, as much as the limit allows.
+    const std::string_view rest = text.substr(to);
+    const uint32_t used = tokens[best_end].char_end - tokens[best_begin].char_start;
+    const size_t end = CutAt(rest, limit > used ? limit - used : 0);
+    AppendFlat(out, util::SanitizeUtf8(rest.substr(0, end)));
     while (!out.empty() && out.back() == ' ') out.pop_back();
+    if (end < rest.size()) out += options.ellipsis;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 
 #include "util/utf8.h"
 
@@ -105,24 +106,42 @@ JsonWriter& JsonWriter::Uint(uint64_t value) {
   return *this;
 }
 
+namespace {
+
+// The shortest "%g" text that reads back as exactly `value` (through
+// `read`), from `precision` digits up to `max_precision`; a whole number
+// keeps a ".0", so that a float reads back as a float (and -0.0 keeps its
+// sign) in any JSON parser.
+template <typename T, typename Read>
+void AppendShortest(std::string& out, T value, int precision, int max_precision, Read read) {
+  char buf[40];
+  for (; precision <= max_precision; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, static_cast<double>(value));
+    if (read(buf) == value) break;
+  }
+  out += buf;
+  if (std::strpbrk(buf, ".e") == nullptr) out += ".0";
+}
+
+}  // namespace
+
 JsonWriter& JsonWriter::Double(double value) {
   BeforeValue();
   if (!std::isfinite(value)) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  // Shortest text that reads back exactly.
-  for (int precision = 6; precision < 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", precision, value);
-    if (std::strtod(shorter, nullptr) == value) {
-      std::snprintf(buf, sizeof buf, "%s", shorter);
-      break;
-    }
+  AppendShortest(out_, value, 6, 17, [](const char* s) { return std::strtod(s, nullptr); });
+  return *this;
+}
+
+JsonWriter& JsonWriter::Float(float value) {
+  BeforeValue();
+  if (!std::isfinite(value)) {
+    out_ += "null";
+    return *this;
   }
-  out_ += buf;
+  AppendShortest(out_, value, 6, 9, [](const char* s) { return std::strtof(s, nullptr); });
   return *this;
 }
 

@@ -23,6 +23,7 @@ class JsonWriter {
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
   JsonWriter& Double(double value);  // non-finite values are written as null
+  JsonWriter& Float(float value);    // as Double, in the shortest text that reads back as the float
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
   // A value that is already JSON text.

@@ -39,33 +39,64 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Code points a terminal acts on instead of showing: C0 and DEL (ASCII), the
+// C1 controls (U+0080-009F: U+009B is an 8-bit CSI, the start of an escape
+// sequence), and the bidirectional embeddings, overrides and isolates
+// (U+202A-202E, U+2066-2069), which reorder the text around them.
+bool IsTerminalControl(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
 std::string PrintableText(std::string_view text, bool keep_newlines) {
   const std::string clean = SanitizeUtf8(text);
   std::string out;
   out.reserve(clean.size());
-  for (const char ch : clean) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c != 0x7F) {
-      out.push_back(ch);
+  const auto* p = reinterpret_cast<const unsigned char*>(clean.data());
+  const auto* end = p + clean.size();
+  while (p < end) {
+    const DecodedChar d = DecodeUtf8(p, end);
+    const char32_t c = d.code_point;
+    if (!IsTerminalControl(c)) {
+      out.append(reinterpret_cast<const char*>(p), d.length);
     } else if (c == '\n' && keep_newlines) {
       out.push_back('\n');
     } else if (c == '\n' || c == '\r' || c == '\t') {
       out.push_back(' ');
     } else {
       static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
+      if (c <= 0xFF) {
+        out += "\\x";
+      } else {
+        out += "\\u";
+        out.push_back(kHex[c >> 12]);
+        out.push_back(kHex[(c >> 8) & 15]);
+      }
+      out.push_back(kHex[(c >> 4) & 15]);
       out.push_back(kHex[c & 15]);
     }
+    p += d.length;
   }
   return out;
 }
 
 std::string PrintableSameWidth(std::string_view text) {
-  std::string out = SanitizeUtf8(text);
-  for (char& ch : out) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F) ch = ' ';
+  const std::string clean = SanitizeUtf8(text);
+  std::string out;
+  out.reserve(clean.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(clean.data());
+  const auto* end = p + clean.size();
+  while (p < end) {
+    const DecodedChar d = DecodeUtf8(p, end);
+    if (IsTerminalControl(d.code_point)) {
+      out.push_back(' ');
+    } else {
+      out.append(reinterpret_cast<const char*>(p), d.length);
+    }
+    p += d.length;
   }
   return out;
 }

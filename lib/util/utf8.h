@@ -88,9 +88,10 @@ inline void AppendUtf8(std::string& out, char32_t c) {
 std::string SanitizeUtf8(std::string_view text);
 
 // Data for a terminal: SanitizeUtf8, and control characters (which could
-// move the cursor or recolour the terminal) made visible: line breaks and
-// tabs as spaces (one line stays one line), the others as \xNN; with
-// `keep_newlines`, '\n' stays (multi-line messages).
+// move the cursor, recolour the terminal or reorder the line: C0, DEL, C1,
+// the bidirectional overrides and isolates) made visible: line breaks and
+// tabs as spaces (one line stays one line), the others as \xNN or \uNNNN;
+// with `keep_newlines`, '\n' stays (multi-line messages).
 std::string PrintableText(std::string_view text, bool keep_newlines = false);
 
 // The same width as `text` in characters, for text a caret points into:

@@ -63,6 +63,11 @@ TEST(Utf8, PrintableTextShowsControlCharacters) {
   EXPECT_EQ(PrintableText("one\ntwo", true), "one\ntwo");
   EXPECT_EQ(PrintableText("del\x7f \xFF \xC3\xA9"), "del\\x7f \xEF\xBF\xBD \xC3\xA9");
   EXPECT_EQ(PrintableSameWidth("a\x1b\tb\xFF"), "a  b\xEF\xBF\xBD");
+  // C1 controls (U+009B is an 8-bit CSI) and bidirectional overrides and
+  // isolates too; other non-ASCII text stays as it is.
+  EXPECT_EQ(PrintableText("x\xC2\x9B" "2J \xC2\x85 \xE2\x80\xAE" "evil \xE2\x81\xA6 \xC2\xA0\xE2\x80\x8B"),
+            "x\\x9b2J \\x85 \\u202eevil \\u2066 \xC2\xA0\xE2\x80\x8B");
+  EXPECT_EQ(PrintableSameWidth("a\xC2\x9B" "b\xE2\x80\xAE" "c\xC3\xA9"), "a b c\xC3\xA9");
 }
 
 TEST(Utf8, AppendRoundTripsEveryScalarValue) {

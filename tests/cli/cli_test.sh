@@ -20,6 +20,7 @@ expect_status 2 "$LOUPE"
 expect_status 2 "$LOUPE" frobnicate
 grep -q "unknown command 'frobnicate'" /tmp/loupe-cli-err.$$ || fail "unknown command message"
 expect_status 2 "$LOUPE" analyze --no-such-option x
+expect_status 2 "$LOUPE" analyze --json --input "$LOUPE_SOURCE_DIR/corpus/news.jsonl"
 expect_status 2 "$LOUPE" analyze --analyzer klingon text
 grep -q "unknown analyzer 'klingon'" /tmp/loupe-cli-err.$$ || fail "unknown analyzer message"
 expect_status 2 "$LOUPE" analyze
@@ -239,9 +240,13 @@ printf '{"id":"has space","title":"kiwi"}\n' > "$work/space.jsonl"
 expect_status 0 "$LOUPE" index "$work/longidx" "$work/space.jsonl" --quiet
 expect_status 1 "$LOUPE" search "$work/longidx" --queries "$work/kiwi.tsv" --mode or --run "$work/x"
 grep -q "'has space' holds whitespace" /tmp/loupe-cli-err.$$ || fail "id with a space in a run: $(cat /tmp/loupe-cli-err.$$)"
+[[ ! -e "$work/x" ]] || fail "a run stopped by an id with a space was left half written"
 printf 'q 1\tkiwi\n' > "$work/spaceqid.tsv"
 expect_status 1 "$LOUPE" search "$idx" --queries "$work/spaceqid.tsv" --mode or --run "$work/x"
 grep -q "spaceqid.tsv:1: query id holds whitespace" /tmp/loupe-cli-err.$$ || fail "qid with a space: $(cat /tmp/loupe-cli-err.$$)"
+printf 'q\r1\tkiwi\n' > "$work/crqid.tsv"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/crqid.tsv" --mode or --run "$work/x"
+grep -q "crqid.tsv:1: query id holds whitespace" /tmp/loupe-cli-err.$$ || fail "qid with a carriage return: $(cat /tmp/loupe-cli-err.$$)"
 expect_status 0 "$LOUPE" search "$idx" trade --offset 1000
 grep -q "no hits past --offset 1000" /tmp/loupe-cli-out.$$ || fail "offset past the hits: $(cat /tmp/loupe-cli-out.$$)"
 # A body given as a list of strings is searched and snippeted.
@@ -342,6 +347,11 @@ expect_status 0 "$LOUPE" search "$idx" bank -k 1 --fields ' title,title, nosuch'
 grep -q "note: --fields names 'nosuch'" /tmp/loupe-cli-err.$$ || fail "--fields unknown: $(cat /tmp/loupe-cli-err.$$)"
 expect_status 2 "$LOUPE" search "$idx" oil --facet section:month
 grep -q "needs a date field" /tmp/loupe-cli-err.$$ || fail "keyword facet interval: $(cat /tmp/loupe-cli-err.$$)"
+# A field that cannot be sorted or counted is a usage error too.
+for bad in "--sort title" "--sort nosuch" "--facet title" "--facet nosuch" "--facet url"; do
+  expect_status 2 "$LOUPE" search "$idx" oil $bad
+done
+grep -q "facet url: not a keyword, date or integer field" /tmp/loupe-cli-err.$$ || fail "--facet of a stored field: $(cat /tmp/loupe-cli-err.$$)"
 
 # Control characters from the data never reach the terminal raw; a syntax
 # error in a huge query shows the part around the error, caret in place.

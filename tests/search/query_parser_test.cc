@@ -143,7 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"InnerStar", "oil tr*de", 7, "'*' can only end a word"},
                       Bad{"StackedOperators", "oil +-trade", 6, "right after the operator"},
                       Bad{"DoubledMinus", "--trade", 2, "use one operator"},
-                      Bad{"StackedBoostsUnderflow", "((oil^1e-30)^1e-30)", 13, "multiply beyond"}),
+                      Bad{"StackedBoostsUnderflow", "((oil^1e-30)^1e-30)", 13, "multiply beyond"},
+                      Bad{"StackedBoostsPastTheBound", "((oil^1000000)^1000000)^2", 24, "more than 10^12"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "loupe/error.h"
 #include "loupe/index_writer.h"
 #include "test_util.h"
+#include "util/utf8.h"
 
 namespace loupe {
 namespace {
@@ -148,6 +150,17 @@ TEST_F(SearcherTest, WeightsBoostsAndHitsAreChecked) {
     EXPECT_THROW(Query::Prefix("body", "tra", bad), InvalidArgumentError) << bad;
     EXPECT_THROW(Query::Boolean({}, bad), InvalidArgumentError) << bad;
   }
+  // Bounded, so that no score overflows: a weight below 10^6, a boost and
+  // the product of nested boosts at most 10^12.
+  SearchOptions heavy;
+  heavy.field_weights["body"] = 1e7f;
+  EXPECT_THROW(s.Search(*q, heavy), InvalidArgumentError);
+  EXPECT_THROW(Query::Term("body", "trade", 1e13f), InvalidArgumentError);
+  const QueryPtr nested = Query::Boolean({{Query::Occur::kShould, Query::Term("body", "trade", 1e12f)}}, 1e12f);
+  EXPECT_THROW(s.Search(*nested, {.k = 2}), InvalidArgumentError);
+  EXPECT_THROW(s.Count(*nested), InvalidArgumentError);
+  const QueryPtr within = Query::Boolean({{Query::Occur::kShould, Query::Term("body", "trade", 1e6f)}}, 1e6f);
+  for (const Hit& h : s.Search(*within, {.k = 5, .field_weights = {{"body", 9e5f}}}).hits) EXPECT_TRUE(std::isfinite(h.score));
   SearchOptions infinite_k1;
   infinite_k1.k1 = std::numeric_limits<float>::infinity();
   EXPECT_THROW(s.Search(*q, infinite_k1), InvalidArgumentError);
@@ -266,6 +279,36 @@ TEST_F(SearcherTest, SnippetsMarkTheMatchedWords) {
   cut_word.resize((size_t{1} << 20) - 5);
   cut_word += "tradeoffs and more";
   EXPECT_EQ(s.Snippet(*trade, "body", cut_word).find("[trade"), std::string::npos);
+}
+
+// The length limit counts characters and never cuts one, nor a character
+// from its accents; text cut short ends with the ellipsis, words or not.
+TEST_F(SearcherTest, SnippetsCutWholeCharactersAndSaySo) {
+  const Searcher s(Reader());
+  const QueryPtr trade = ParseQuery("trade", s.reader().schema());
+  const SnippetOptions short_ = {.max_chars = 30};
+  const auto chars = [](const std::string& t) {
+    return std::count_if(t.begin(), t.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  };
+  std::string dashes;
+  for (int i = 0; i < 100; ++i) dashes += "\u2014";  // no words at all
+  const std::string no_words = s.Snippet(*trade, "body", dashes, short_);
+  EXPECT_EQ(util::FindInvalidUtf8(no_words), std::string::npos);
+  EXPECT_TRUE(no_words.ends_with("\u2014\u2026")) << no_words;
+  EXPECT_EQ(chars(no_words), 31);
+  std::string accented = "trade ";  // a star with a combining acute accent, 100 times
+  for (int i = 0; i < 100; ++i) accented += "\u2605\u0301";
+  const std::string kept = s.Snippet(*trade, "body", accented, short_);
+  EXPECT_TRUE(kept.ends_with("\u2605\u0301\u2026")) << kept;
+  EXPECT_EQ(util::FindInvalidUtf8(kept), std::string::npos);
+  std::string cyrillic = "trade";
+  for (int i = 0; i < 40; ++i) cyrillic += " \u0441\u043b\u043e\u0432\u043e";  // "слово"
+  const std::string words = s.Snippet(*trade, "body", cyrillic, {.max_chars = 60});
+  EXPECT_GE(chars(words), 55) << words;  // 60 characters, not 60 bytes (33 characters)
+  EXPECT_LE(chars(words), 63) << words;  // and the two markers, the ellipsis
+  // `-(-trade)` is `trade`: its words are marked.
+  EXPECT_EQ(s.Snippet(*ParseQuery("-(-trade)", s.reader().schema()), "body", "free trade now"), "free [trade] now");
+  EXPECT_EQ(s.Snippet(*ParseQuery("now -trade", s.reader().schema()), "body", "free trade now"), "free trade [now]");
 }
 
 TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {

@@ -142,6 +142,8 @@ int RunAnalyze(const std::vector<std::string>& args) {
   }();
   if (vm.count("input")) {
     if (vm.count("text")) throw UsageError("give either TEXT or --input, not both");
+    // The profile is text only; --json would be silently ignored.
+    if (vm.count("json")) throw UsageError("--json applies to TEXT, not to an --input profile");
     return ProfileInputs(analyzer, vm["input"].as<std::vector<std::string>>());
   }
   if (!vm.count("text")) throw UsageError("no text to analyse (give TEXT, or '-' for standard input)");

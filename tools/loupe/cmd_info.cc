@@ -109,7 +109,7 @@ void PrintJson(const IndexSummary& s) {
   for (const TextField& f : s.schema.text_fields) {
     w.BeginObject().Key("name").String(f.name).Key("sources").BeginArray();
     for (const auto& src : f.sources) w.String(src);
-    w.EndArray().Key("weight").Double(f.weight);
+    w.EndArray().Key("weight").Float(f.weight);
     w.Key("analyzer").BeginObject()
         .Key("name").String(f.analyzer_name)
         .Key("normalization").String(NormalizationName(f.analyzer.normalization))

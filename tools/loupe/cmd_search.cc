@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -240,7 +241,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     }();
     if (json) {
       util::JsonWriter w;
-      w.BeginObject().Key("rank").Uint(rank).Key("id").String(hit.id).Key("score").Double(hit.score);
+      w.BeginObject().Key("rank").Uint(rank).Key("id").String(hit.id).Key("score").Float(hit.score);
       // Every stored field, or with --fields those named (in the document's order).
       const bool chosen = vm.count("fields") > 0;
       const auto wanted = [&](const std::string& name) {
@@ -259,13 +260,13 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
       std::cout << w.str() << "\n";
       continue;
     }
-    char score[32];
+    char score[64];  // scores are below 10^30 (query.h's bounds): "%.4f" fits
     std::snprintf(score, sizeof score, "%.4f", static_cast<double>(hit.score));
     std::cout << p.Bold(std::to_string(rank) + ". " + util::PrintableText(hit.id)) << "  " << p.Dim(std::string("score ") + score) << "\n";
     for (const std::string& name : fields) {
       if (name == "snippet") {
-        // Control characters become spaces first (the same width, so the
-        // analyzer's offsets still fit): the snippet may carry colours.
+        // Control characters become spaces before the snippet is made from
+        // the text (it may carry colours, so it is not escaped after).
         std::cout << "   " << searcher.Snippet(*query, snippet_field, util::PrintableSameWidth(source_text), snippet_options)
                   << "\n";
       } else if (name == "id" || name == "score") {
@@ -332,7 +333,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     // stops the batch: its results would silently be missing.
     if (tab == std::string::npos) throw BadInputError(path, line_number, "no tab: expected qid<TAB>query");
     if (tab == 0) throw BadInputError(path, line_number, "empty query id");
-    if (line.find_first_of(" \v\f") < tab) throw BadInputError(path, line_number, "query id holds whitespace");
+    if (line.find_first_of(" \r\v\f") < tab) throw BadInputError(path, line_number, "query id holds whitespace");
     if (const size_t bad = util::FindInvalidUtf8(line); bad != std::string::npos) {
       throw BadInputError(path, line_number, "invalid UTF-8 at byte " + std::to_string(bad));
     }
@@ -386,7 +387,18 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     }
     if (pass >= warmup) pass_qps.push_back(pass_us > 0 ? static_cast<double>(n) / (pass_us / 1e6) : 0);
   }
-  // Output, outside the timed region.
+  // Output, outside the timed region. Every id is checked before the file is
+  // opened: an error leaves no partial run behind.
+  if (!count) {
+    for (const SearchResults& r : results) {
+      for (const Hit& h : r.hits) {
+        if (h.id.find_first_of(" \t\n\r\v\f") != std::string::npos) {
+          throw InvalidArgumentError("document id '" + util::SanitizeUtf8(h.id) +
+                                     "' holds whitespace, which a TREC run line cannot");
+        }
+      }
+    }
+  }
   std::ofstream file;
   const std::string run = vm["run"].as<std::string>();
   if (run != "-") {
@@ -405,10 +417,6 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
     hit_sum += results[i].hits.size();
     size_t rank = options.offset;
     for (const Hit& h : results[i].hits) {
-      if (h.id.find_first_of(" \t\n\r\v\f") != std::string::npos) {
-        throw InvalidArgumentError("document id '" + util::SanitizeUtf8(h.id) +
-                                   "' holds whitespace, which a TREC run line cannot");
-      }
       // The id is written whole (ids may be 4,096 bytes; a fixed buffer cut them).
       std::snprintf(score, sizeof score, "%.6f", static_cast<double>(h.score));
       out << qids[i] << " Q0 " << h.id << " " << ++rank << " " << score << " loupe\n";
@@ -439,7 +447,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   w.Key("pass_qps").BeginArray();
   for (double q : pass_qps) w.Double(std::round(q * 10) / 10);
   w.EndArray();
-  w.Key("hits_or_count_sum").Uint(hit_sum).Key("k1").Double(options.k1).Key("b").Double(options.b).EndObject();
+  w.Key("hits_or_count_sum").Uint(hit_sum).Key("k1").Float(options.k1).Key("b").Float(options.b).EndObject();
   if (vm.count("stats-json")) {
     const std::string stats = vm["stats-json"].as<std::string>();
     std::ofstream s(stats);
@@ -567,6 +575,25 @@ int RunSearch(const std::vector<std::string>& args) {
     if (field != nullptr && field->type != ScalarType::kDate) {
       throw UsageError("--facet " + spec + ": an interval (year, month, day) needs a date field; '" + field->name +
                        "' has type " + ScalarTypeName(field->type));
+    }
+  }
+  // Fields that cannot be sorted or counted are usage errors, like other
+  // misfitting options (exit 2), found before any search runs.
+  const auto scalar_type = [&](const std::string& name) -> std::optional<ScalarType> {
+    const ScalarField* field = reader->schema().FindScalar(name);
+    if (field == nullptr) return std::nullopt;
+    return field->type;
+  };
+  if (!search_options.sort.field.empty()) {
+    const auto type = scalar_type(search_options.sort.field);
+    if (type != ScalarType::kDate && type != ScalarType::kInteger) {
+      throw UsageError("--sort " + search_options.sort.field + ": not a date or integer field of this index");
+    }
+  }
+  for (const FacetRequest& facet : search_options.facets) {
+    const auto type = scalar_type(facet.field);
+    if (!type || *type == ScalarType::kStored) {
+      throw UsageError("--facet " + facet.field + ": not a keyword, date or integer field of this index");
     }
   }
   const Searcher searcher(reader);

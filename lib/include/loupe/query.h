@@ -130,6 +130,10 @@ struct QueryParseOptions {
 inline constexpr size_t kMaxQueryDepth = 64;
 /// Limit on terms after analysis and field expansion.
 inline constexpr size_t kMaxQueryTerms = 1024;
+/// The largest boost of a query, and of the product of the boosts down a
+/// query tree: with field weights at most 10^6 and at most kMaxQueryTerms
+/// terms, every score stays a finite float.
+inline constexpr float kMaxBoost = 1e12f;
 /// Limit on the query text, in bytes.
 inline constexpr size_t kMaxQueryBytes = 1 << 20;
 

@@ -46,7 +46,7 @@ struct SearchOptions {
   /// BM25's length normalisation, from 0 (none) to 1 (full).
   float b = 0.4f;
   /// Field weights by name; a field not listed keeps its schema weight.
-  /// Positive and finite, as k1 is finite (Search throws InvalidArgumentError).
+  /// Positive and below 10^6, as in a schema (Search throws InvalidArgumentError).
   std::map<std::string, float> field_weights;
   /// Dynamic pruning (block-max WAND and friends). Turning it off scores every
   /// matching document: the same hits, slower; for tests and measurements.
