@@ -3,8 +3,10 @@
 #include <libstemmer.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "analysis/porter_stemmer.h"
 #include "loupe/error.h"
 
 namespace loupe::analysis {
@@ -22,11 +24,17 @@ constexpr size_t kInitialSlots = 16;
 // Words longer than this are rare and not worth caching.
 constexpr size_t kMaxCachedWordLength = 32;
 
+// Not Snowball's: Porter's algorithm exactly as Lucene 8 applies it.
+constexpr std::string_view kLucenePorter = "lucene-porter";
+
 std::string KnownAlgorithms() {
+  std::vector<std::string_view> algorithms(1, kLucenePorter);
+  for (const char** p = sb_stemmer_list(); *p != nullptr; ++p) algorithms.emplace_back(*p);
+  std::sort(algorithms.begin(), algorithms.end());
   std::string names;
-  for (const char** p = sb_stemmer_list(); *p != nullptr; ++p) {
+  for (const std::string_view algorithm : algorithms) {
     if (!names.empty()) names += ", ";
-    names += *p;
+    names += algorithm;
   }
   return names;
 }
@@ -36,13 +44,19 @@ std::string KnownAlgorithms() {
 void Stemmer::Free::operator()(sb_stemmer* s) const noexcept { sb_stemmer_delete(s); }
 
 bool Stemmer::IsKnownAlgorithm(const std::string& algorithm) {
+  if (algorithm == kLucenePorter) return true;
   sb_stemmer* s = sb_stemmer_new(algorithm.c_str(), "UTF_8");
   if (s == nullptr) return false;
   sb_stemmer_delete(s);
   return true;
 }
 
-Stemmer::Stemmer(const std::string& algorithm) : stemmer_(sb_stemmer_new(algorithm.c_str(), "UTF_8")) {
+Stemmer::Stemmer(const std::string& algorithm) {
+  if (algorithm == kLucenePorter) {
+    lucene_porter_ = std::make_unique<PorterStemmer>();
+    return;
+  }
+  stemmer_.reset(sb_stemmer_new(algorithm.c_str(), "UTF_8"));
   if (!stemmer_) {
     throw InvalidArgumentError("unknown stemmer '" + algorithm + "' (known: " + KnownAlgorithms() + ")");
   }
@@ -52,10 +66,11 @@ Stemmer::~Stemmer() = default;
 
 namespace {
 
-// Words of one or two letters are left as they are, as Lucene's Porter
-// stemmer does (Snowball's "porter" would turn "us" into "u" and "s" into an
-// empty term; its "english" leaves them alone anyway). The cached Stem()
-// goes through StemUncached() too, so indexing and queries agree.
+// Words of one or two letters are left as they are for Snowball's
+// algorithms, as Lucene's Porter stemmer does (Snowball's "porter" would turn
+// "us" into "u" and "s" into an empty term; its "english" leaves them alone
+// anyway); "lucene-porter" counts UTF-16 units itself, as Lucene does. The
+// cached Stem() goes through StemUncached() too, so indexing and queries agree.
 bool Stemmable(std::string_view word) {
   size_t letters = 0;
   for (const char c : word) {
@@ -68,6 +83,7 @@ bool Stemmable(std::string_view word) {
 }  // namespace
 
 std::string_view Stemmer::StemUncached(std::string_view word) {
+  if (lucene_porter_) return lucene_porter_->Stem(word);
   if (!Stemmable(word)) return word;
   const sb_symbol* stem = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                           static_cast<int>(word.size()));

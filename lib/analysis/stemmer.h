@@ -1,4 +1,5 @@
-// Snowball stemming (libstemmer) with a per-instance cache.
+// Stemming with a per-instance cache: Snowball's algorithms (libstemmer), or
+// "lucene-porter", Porter's algorithm as Lucene 8 applies it (porter_stemmer.h).
 //
 // Stemming costs far more than a hash lookup, and word frequencies are
 // Zipfian, so a cache of recent words saves most of the work when indexing.
@@ -14,6 +15,8 @@
 struct sb_stemmer;
 
 namespace loupe::analysis {
+
+class PorterStemmer;
 
 class Stemmer {
  public:
@@ -49,7 +52,9 @@ class Stemmer {
   };
   void ClearCache();
 
+  // Exactly one of the two is set.
   std::unique_ptr<sb_stemmer, Free> stemmer_;
+  std::unique_ptr<PorterStemmer> lucene_porter_;
   std::vector<Entry> table_;
   std::string arena_;
   size_t entries_ = 0;

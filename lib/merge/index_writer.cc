@@ -98,9 +98,8 @@ std::string DescribeTextFields(const std::vector<TextField>& fields) {
 
 std::string TextFieldsMismatch(const std::vector<TextField>& indexed, const std::vector<TextField>& asked) {
   const std::string has = DescribeTextFields(indexed), wants = DescribeTextFields(asked);
-  std::string what = "the index's text fields are " + has + "; this writer asks for " + wants;
-  if (has == wants) what += " with other analyzer settings";
-  return what + " (append with the index's own fields, or start afresh)";
+  return "the index's text fields are " + has + "; this writer asks for " + wants +
+         " (append with the index's own fields, or start afresh)";
 }
 
 }  // namespace
@@ -694,7 +693,16 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
     impl->manifest = impl->disk_manifest;
     if (options.schema) {
       Schema& schema = impl->manifest.schema;
-      if (options.schema->text_fields != schema.text_fields) {
+      // The same fields with the same analyzers by name are the same: when a
+      // named analyzer's definition changed since the index was made (a
+      // later Loupe), the index keeps the configuration it records, which
+      // its terms were made with.
+      const auto same_but_configuration = [](const std::vector<TextField>& a, const std::vector<TextField>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const TextField& x, const TextField& y) {
+          return x.name == y.name && x.sources == y.sources && x.analyzer_name == y.analyzer_name && x.weight == y.weight;
+        });
+      };
+      if (!same_but_configuration(options.schema->text_fields, schema.text_fields)) {
         throw InvalidArgumentError(path + ": " + TextFieldsMismatch(schema.text_fields, options.schema->text_fields));
       }
       // Scalar fields may be declared later, but not retyped: documents

@@ -95,6 +95,38 @@ TEST(SchemaValidate, NamesGivenTwiceAmongManyFields) {
   EXPECT_EQ(error(text_twice), "field 'title' is defined twice");
 }
 
+// An index keeps the analysis it was made with: reopened with the same
+// analyzer by name whose definition has changed since (a later Loupe), the
+// recorded configuration stays; other fields or analyzers are refused.
+TEST(TextFields, AnAnalyzerNamedTheSameKeepsTheRecordedConfiguration) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  Schema made = Schema().AddTextField("contents", {"title", "body"}, "anserini");
+  made.text_fields[0].analyzer.max_token_length = 100;  // as an earlier definition might have had
+  {
+    auto w = IndexWriter::Open(path, {.create = true, .schema = made});
+    w->AddDocument({"a", {{"body", std::string("trade talks")}}});
+    w->Commit();
+  }
+  const Schema now = Schema().AddTextField("contents", {"title", "body"}, "anserini");
+  {
+    auto w = IndexWriter::Open(path, {.schema = now});
+    EXPECT_EQ(w->schema().text_fields[0].analyzer, made.text_fields[0].analyzer);
+    w->AddDocument({"b", {{"body", std::string("more talks")}}});
+    w->Commit();
+  }
+  EXPECT_EQ(IndexReader::Open(path)->schema().text_fields[0].analyzer.max_token_length, 100u);
+  try {
+    IndexWriter::Open(path, {.schema = Schema().AddTextField("contents", {"title", "body"}, "english")});
+    FAIL();
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("text fields are contents=title,body (anserini, weight 1); this writer asks for "
+                                         "contents=title,body (english, weight 1)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ScalarFields, DeclaredOverAnExistingIndexButNeverRetyped) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");

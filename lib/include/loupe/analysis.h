@@ -21,8 +21,9 @@
 ///   4. Optional acronym joining ("u.s" -> "us", "e.u" -> "eu").
 ///   5. Optional stop words, which are dropped but leave a gap in positions so
 ///      that phrase queries stay exact.
-///   6. Optional Snowball stemming ("porter", "english", or any algorithm name
-///      libstemmer knows).
+///   6. Optional stemming: a Snowball algorithm ("porter", "english", or any
+///      algorithm name libstemmer knows), or "lucene-porter", Porter's
+///      algorithm exactly as Lucene 8's PorterStemFilter applies it.
 #pragma once
 
 #include <cstdint>
@@ -60,7 +61,7 @@ struct AnalyzerConfig {
   bool english_possessives = false;                    ///< step 3: "China's" -> "China"
   bool join_acronyms = false;                          ///< step 4: "u.s" -> "us"
   StopWords stop_words = StopWords::kNone;             ///< step 5
-  std::string stemmer;                                 ///< step 6: "" for none, else a Snowball algorithm name
+  std::string stemmer;                                 ///< step 6: "" for none, else a stemmer named above
   uint32_t max_token_length = 255;                     ///< in UTF-16 code units; longer tokens are cut
 
   bool operator==(const AnalyzerConfig&) const = default;
@@ -75,10 +76,13 @@ class Analyzer {
   ///   - standard: folding, acronyms joined; no stop words, no stemming
   ///   - english: folding, possessives removed, acronyms joined, classic stop
   ///     words, Snowball "english" stemmer
-  ///   - anserini: exactly Anserini's default English analysis (Lucene
+  ///   - anserini: Anserini's default English analysis (Lucene
   ///     StandardTokenizer, EnglishPossessiveFilter, LowerCaseFilter, 33-word
   ///     StopFilter, PorterStemFilter), so that relevance can be compared
-  ///     with published Lucene figures
+  ///     with published Lucene figures. Terms and positions equal Lucene 8's
+  ///     but for symbols shown as text (©, ®, ™, ♣), which Lucene makes
+  ///     tokens and Loupe does not, and characters whose Unicode word-break
+  ///     class differs between Unicode 9 (Lucene 8) and 15 (Loupe).
   /// @throws InvalidArgumentError an unknown name
   static Analyzer Named(std::string_view name);
   /// The names Named() accepts.
