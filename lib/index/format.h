@@ -20,7 +20,10 @@ namespace loupe::index {
 //      (one run) are still read
 //   4  scalar fields: the schema lists them, and a segment may have a
 //      columns file (.cols); older segments have no columns
-inline constexpr uint32_t kFormatVersion = 4;
+//   5  a text field's stemmer may be "lucene-porter", which releases that
+//      read up to version 4 do not know: they refuse the index as newer
+//      instead of calling it damaged. Files are otherwise as in version 4.
+inline constexpr uint32_t kFormatVersion = 5;
 inline constexpr uint32_t kMinFormatVersion = 2;
 
 inline constexpr store::FileKind kTermsKind = store::MakeKind("TERM");

@@ -84,17 +84,9 @@ std::optional<uint64_t> ParseManifestFileName(const std::string& name);
 std::optional<uint64_t> LatestGeneration(const store::Directory& dir);
 
 // Writes, syncs and atomically publishes a manifest. Throws
-// UnsyncedCommitError (below) when only the final directory sync failed.
+// UnsyncedCommitError (loupe/error.h) when only the final directory sync
+// failed: the manifest is then in place.
 void WriteManifest(store::Directory& dir, const Manifest& manifest);
-
-// Thrown by WriteManifest when the directory could not be synced after the
-// manifest was renamed into place: the commit has happened (readers open
-// it, so nothing it names may be removed), but whether it survives a power
-// loss is unknown. The caller carries on as after a commit, then reports it.
-class UnsyncedCommitError : public IoError {
- public:
-  using IoError::IoError;
-};
 Manifest ReadManifest(const store::Directory& dir, uint64_t generation);
 
 std::string SchemaToJson(const Schema& schema);

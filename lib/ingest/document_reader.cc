@@ -122,7 +122,9 @@ class JsonlReader : public DocumentReader {
   uint64_t line() const override { return line_; }
   uint64_t bytes_done() const override { return in_->file_bytes_read(); }
   std::optional<uint64_t> bytes_total() const override { return in_->file_size(); }
-  size_t memory_bytes() const override { return in_->memory_bytes() + buffer_.capacity(); }
+  // The parser's buffers count as its capacity (their untouched part costs
+  // address space only).
+  size_t memory_bytes() const override { return in_->memory_bytes() + buffer_.capacity() + parser_.capacity(); }
 
  private:
   Document Parse(std::string_view record) {

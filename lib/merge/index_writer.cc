@@ -403,6 +403,7 @@ struct IndexWriter::Impl {
     next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
     index::SegmentEntry entry{name, max_doc, merged_committed.deleted(), 0, nonce};
     std::exception_ptr unsynced;
+    std::shared_ptr<const index::SegmentReader> reader;
     try {
       if (merged_committed.deleted() > 0) {
         store::CheckedWriter out(*dir, index::LiveFileName(name, next.generation), index::kLiveKind,
@@ -426,8 +427,13 @@ struct IndexWriter::Impl {
         std::erase_if(segments, [&](const index::SegmentEntry& e) { return e.name == name; });
       }
       next.segments = std::move(segments);
+      // Opened before the manifest names it: once it is published nothing
+      // may fail, or the writer would be left behind the index on disk.
+      if (std::any_of(next.segments.begin(), next.segments.end(), [&](const auto& e) { return e.name == name; })) {
+        reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
+      }
       index::WriteManifest(*dir, next);
-    } catch (const index::UnsyncedCommitError&) {
+    } catch (const UnsyncedCommitError&) {
       // Published: readers may already use the merged segment, so it stays
       // and replaces its sources here too; the error is reported at the end.
       unsynced = std::current_exception();
@@ -439,7 +445,6 @@ struct IndexWriter::Impl {
       throw;
     }
     // The merge is durable: swap the sources for the new segment.
-    auto reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
     std::vector<CommittedSegment> swapped;
     bool placed = false;
     for (size_t i = 0; i < committed.size(); ++i) {
@@ -693,16 +698,22 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
     impl->manifest = impl->disk_manifest;
     if (options.schema) {
       Schema& schema = impl->manifest.schema;
-      // The same fields with the same analyzers by name are the same: when a
-      // named analyzer's definition changed since the index was made (a
-      // later Loupe), the index keeps the configuration it records, which
-      // its terms were made with.
-      const auto same_but_configuration = [](const std::vector<TextField>& a, const std::vector<TextField>& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const TextField& x, const TextField& y) {
-          return x.name == y.name && x.sources == y.sources && x.analyzer_name == y.analyzer_name && x.weight == y.weight;
-        });
+      // A built-in analyzer asked for by name whose definition changed since
+      // the index was made (a later Loupe) is the index's own: the index
+      // keeps the configuration it records, which its terms were made with.
+      // Any other difference in configuration (a custom chain) is refused.
+      const auto same_field = [](const TextField& asked, const TextField& recorded) {
+        if (asked.name != recorded.name || asked.sources != recorded.sources ||
+            asked.analyzer_name != recorded.analyzer_name || asked.weight != recorded.weight) {
+          return false;
+        }
+        if (asked.analyzer == recorded.analyzer) return true;
+        const auto builtin = Analyzer::BuiltinNames();
+        return std::find(builtin.begin(), builtin.end(), asked.analyzer_name) != builtin.end() &&
+               asked.analyzer == Analyzer::Named(asked.analyzer_name).config();
       };
-      if (!same_but_configuration(options.schema->text_fields, schema.text_fields)) {
+      if (!std::equal(options.schema->text_fields.begin(), options.schema->text_fields.end(),
+                      schema.text_fields.begin(), schema.text_fields.end(), same_field)) {
         throw InvalidArgumentError(path + ": " + TextFieldsMismatch(schema.text_fields, options.schema->text_fields));
       }
       // Scalar fields may be declared later, but not retyped: documents
@@ -910,7 +921,7 @@ void IndexWriter::Commit() {
       next.segments.push_back(e);
     }
     index::WriteManifest(*m.dir, next);
-  } catch (const index::UnsyncedCommitError&) {
+  } catch (const UnsyncedCommitError&) {
     // The commit is in place and readers may have opened it: it becomes the
     // writer's base like any other, and the error is reported at the end.
     unsynced = std::current_exception();

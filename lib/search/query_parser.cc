@@ -281,11 +281,21 @@ class Parser {
     Advance();
     const float boost = Number(at, "'^' needs a positive number after it");
     if (!(boost > 0) || boost > 1e6) Fail(at, "a boost must be a positive number, at most 1000000");
-    // Stacked boosts multiply: the product is bounded too (scores stay finite).
-    const float combined = q->boost() * boost;
+    // Boosts multiply down the tree: the largest product from here to a
+    // term is bounded too (scores stay finite), and checked here, at the
+    // '^' that would pass the bound, rather than when the query runs.
+    const float combined = LargestBoostProduct(*q) * boost;
     if (!(combined > 0)) Fail(at, "the boosts here multiply beyond what a float holds (to zero)");
     if (combined > kMaxBoost) Fail(at, "the boosts here multiply to more than 10^12");
     return Reboost(q, boost);
+  }
+
+  static float LargestBoostProduct(const Query& q) {
+    float largest = 1;
+    if (q.kind() == Query::Kind::kBoolean) {
+      for (const Query::Clause& c : q.clauses()) largest = std::max(largest, LargestBoostProduct(*c.query));
+    }
+    return q.boost() * largest;
   }
 
   float Number(size_t at, const char* message) {

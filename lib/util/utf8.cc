@@ -101,4 +101,22 @@ std::string PrintableSameWidth(std::string_view text) {
   return out;
 }
 
+std::string TerminalSafeText(std::string_view text) {
+  const std::string clean = SanitizeUtf8(text);
+  std::string out;
+  out.reserve(clean.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(clean.data());
+  const auto* end = p + clean.size();
+  while (p < end) {
+    const DecodedChar d = DecodeUtf8(p, end);
+    if (!IsTerminalControl(d.code_point)) {
+      out.append(reinterpret_cast<const char*>(p), d.length);
+    } else if (d.code_point < 0x202A) {
+      out.push_back(' ');
+    }
+    p += d.length;
+  }
+  return out;
+}
+
 }  // namespace loupe::util

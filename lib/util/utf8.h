@@ -98,4 +98,10 @@ std::string PrintableText(std::string_view text, bool keep_newlines = false);
 // each control character becomes one space.
 std::string PrintableSameWidth(std::string_view text);
 
+// Text to show as it is (a snippet, which then gets markers and colours):
+// SanitizeUtf8, control characters as spaces, and the bidirectional
+// formatting characters removed rather than spaced, since word segmentation
+// ignores them inside a word ("foo<U+202E>bar" is the word "foobar").
+std::string TerminalSafeText(std::string_view text);
+
 }  // namespace loupe::util

@@ -68,6 +68,8 @@ TEST(Utf8, PrintableTextShowsControlCharacters) {
   EXPECT_EQ(PrintableText("x\xC2\x9B" "2J \xC2\x85 \xE2\x80\xAE" "evil \xE2\x81\xA6 \xC2\xA0\xE2\x80\x8B"),
             "x\\x9b2J \\x85 \\u202eevil \\u2066 \xC2\xA0\xE2\x80\x8B");
   EXPECT_EQ(PrintableSameWidth("a\xC2\x9B" "b\xE2\x80\xAE" "c\xC3\xA9"), "a b c\xC3\xA9");
+  // For snippets, bidirectional controls go (a word stays one word).
+  EXPECT_EQ(TerminalSafeText("a\x1b\xC2\x9B" "b foo\xE2\x80\xAE" "bar \xE2\x81\xA9\xC3\xA9"), "a  b foobar \xC3\xA9");
 }
 
 TEST(Utf8, AppendRoundTripsEveryScalarValue) {

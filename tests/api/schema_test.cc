@@ -116,6 +116,17 @@ TEST(TextFields, AnAnalyzerNamedTheSameKeepsTheRecordedConfiguration) {
     w->Commit();
   }
   EXPECT_EQ(IndexReader::Open(path)->schema().text_fields[0].analyzer.max_token_length, 100u);
+  // A custom chain changed under the same name is not the index's own: refused.
+  const std::string custom_path = tmp.Sub("custom");
+  AnalyzerConfig stemming;
+  stemming.stemmer = "english";
+  Schema custom;
+  custom.text_fields.push_back({"body", {"body"}, "mine", stemming, 1.0f});
+  IndexWriter::Open(custom_path, {.create = true, .schema = custom})->Commit();
+  Schema changed = custom;
+  changed.text_fields[0].analyzer.stemmer = "";
+  EXPECT_THROW(IndexWriter::Open(custom_path, {.schema = changed}), InvalidArgumentError);
+  EXPECT_NO_THROW(IndexWriter::Open(custom_path, {.schema = custom}));
   try {
     IndexWriter::Open(path, {.schema = Schema().AddTextField("contents", {"title", "body"}, "english")});
     FAIL();

@@ -30,7 +30,7 @@ import sys
 import tempfile
 
 HEADER, FOOTER = 24, 16
-MIN_VERSION, MAX_VERSION = 2, 4
+MIN_VERSION, MAX_VERSION = 2, 5
 
 
 def fail(msg):

@@ -144,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"StackedOperators", "oil +-trade", 6, "right after the operator"},
                       Bad{"DoubledMinus", "--trade", 2, "use one operator"},
                       Bad{"StackedBoostsUnderflow", "((oil^1e-30)^1e-30)", 13, "multiply beyond"},
-                      Bad{"StackedBoostsPastTheBound", "((oil^1000000)^1000000)^2", 24, "more than 10^12"}),
+                      Bad{"StackedBoostsPastTheBound", "((oil^1000000)^1000000)^2", 24, "more than 10^12"},
+                      Bad{"NestedBoostsPastTheBound", "(((oil^1000000) gas)^1000000 tar)^2", 34, "more than 10^12"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {

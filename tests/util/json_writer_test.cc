@@ -61,5 +61,13 @@ TEST(JsonWriter, FloatsInTheirShortestText) {
   }
 }
 
+// Strings: C0, C1 and the bidirectional controls escaped (a terminal shows
+// JSON too), everything else as it is.
+TEST(JsonWriter, StringsEscapeWhatWouldDriveATerminal) {
+  JsonWriter w;
+  w.String("a\x1b[2J \xC2\x9B" "2J \xE2\x80\xAE" "evil \xE2\x81\xA9 \xC2\xA0\xC3\xA9\xE2\x80\xA8 \"q\"");
+  EXPECT_EQ(w.str(), "\"a\\u001b[2J \\u009b2J \\u202eevil \\u2069 \xC2\xA0\xC3\xA9\xE2\x80\xA8 \\\"q\\\"\"");
+}
+
 }  // namespace
 }  // namespace loupe::util

@@ -210,7 +210,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     if (options.offset > 0 && options.k > 0) {
       std::cout << "no hits past --offset " << options.offset << "\n";
     } else if (results.total_hits.value_or(0) == 0) {
-      std::cout << "no documents match " << query->ToString() << "\n";
+      std::cout << "no documents match " << util::PrintableText(query->ToString()) << "\n";
     }
   }
   // Ids and scores come with the hits: a stored document (which can be
@@ -265,9 +265,9 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
     std::cout << p.Bold(std::to_string(rank) + ". " + util::PrintableText(hit.id)) << "  " << p.Dim(std::string("score ") + score) << "\n";
     for (const std::string& name : fields) {
       if (name == "snippet") {
-        // Control characters become spaces before the snippet is made from
-        // the text (it may carry colours, so it is not escaped after).
-        std::cout << "   " << searcher.Snippet(*query, snippet_field, util::PrintableSameWidth(source_text), snippet_options)
+        // The text is made safe before the snippet is made from it (the
+        // snippet may carry colours, so it is not escaped after).
+        std::cout << "   " << searcher.Snippet(*query, snippet_field, util::TerminalSafeText(source_text), snippet_options)
                   << "\n";
       } else if (name == "id" || name == "score") {
         continue;
@@ -277,7 +277,7 @@ int RunOne(const Searcher& searcher, const std::string& text, const po::variable
                   << "\n";
       }
     }
-    if (vm.count("explain")) std::cout << searcher.Explain(*query, hit, options).ToString(2);
+    if (vm.count("explain")) std::cout << util::PrintableText(searcher.Explain(*query, hit, options).ToString(2), true);
     std::cout << "\n";
   }
   PrintFacets(results, json, FacetKeys(vm));

@@ -61,6 +61,19 @@ class IoError : public Error {
   explicit IoError(const std::string& message) : Error(ErrorKind::kIo, message) {}
 };
 
+/// The one IoError after which a commit HAS happened: its manifest was
+/// renamed into place (readers open it) but syncing the directory then
+/// failed, so whether it survives a power loss is unknown. The writer carries
+/// on from that commit as after any other (it stays usable, and a merge that
+/// got it has replaced its sources), and keeps the previous commit's files
+/// until a later sync succeeds. Thrown by IndexWriter::Commit, ForceMerge and
+/// WaitForMerges (for a background merge).
+class UnsyncedCommitError : public IoError {
+ public:
+  /// @param message the directory, the system's reason, and the commit
+  explicit UnsyncedCommitError(const std::string& message) : IoError(message) {}
+};
+
 /// A file's bytes are not what Loupe wrote (a checksum or structural check
 /// failed). The index needs restoring or rebuilding; VerifyIndex() lists
 /// every damaged file.

@@ -80,7 +80,9 @@ struct IndexWriterStats {
 /// Commit() waits for the adds and deletes in flight and publishes them.
 /// Errors: an IoError from AddDocument(), DeleteDocument() or Commit()
 /// leaves the writer unusable: from then on those calls throw IoError.
-/// Destroy it and open a new one; the last commit is intact.
+/// Destroy it and open a new one; the last commit is intact. The exception
+/// is UnsyncedCommitError (loupe/error.h): the commit did happen and the
+/// writer goes on from it.
 class IndexWriter {
  public:
   /// Opens the index at `path` for writing, creating it (and the directory)
@@ -125,16 +127,21 @@ class IndexWriter {
 
   /// Makes every change so far durable and visible to readers opened (or
   /// reopened) from now on.
+  /// @throws UnsyncedCommitError the commit is made and visible, but the
+  ///         directory could not be synced after it (durability unknown)
   /// @throws IoError the commit failed; the previous commit stays the index
   void Commit();
 
   /// Merges committed segments until at most `max_segments` remain, dropping
   /// deleted documents, each merge committed (uncommitted changes stay
   /// uncommitted). Waits for background merges first.
+  /// @throws UnsyncedCommitError a merge was committed, but the directory
+  ///         could not be synced after it
   /// @throws IoError a merge failed; the index is unchanged by it
   void ForceMerge(size_t max_segments);
   /// Waits for the background merges to finish; rethrows the error of one
-  /// that failed (its files are removed; the index is unchanged by it).
+  /// that failed (its files are removed; the index is unchanged by it), or
+  /// the UnsyncedCommitError of one that was committed unsynced.
   void WaitForMerges();
 
   /// What the writer has done so far.
