@@ -110,13 +110,6 @@ size_t CutAt(std::string_view text, size_t max_chars) {
   return static_cast<size_t>(p - begin);
 }
 
-// Characters in text[from, to) (UTF-8 lead bytes).
-uint32_t CountChars(std::string_view text, size_t from, size_t to) {
-  uint32_t n = 0;
-  for (size_t i = from; i < to; ++i) n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-  return n;
-}
-
 // Whitespace runs (newlines included) become one space in a snippet.
 void AppendFlat(std::string& out, std::string_view text) {
   bool space = !out.empty() && out.back() == ' ';
@@ -158,8 +151,8 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
     if (cut && t.end >= analyzed_bytes) break;
     bool hit = wanted.terms.contains(std::string(t.term));
     for (const std::string& p : wanted.prefixes) hit = hit || t.term.starts_with(p);
-    const uint32_t char_start = chars + CountChars(text, counted_to, t.start);
-    const uint32_t char_end = char_start + CountChars(text, t.start, t.end);
+    const auto char_start = static_cast<uint32_t>(chars + util::CountCharacters(text.substr(counted_to, t.start - counted_to)));
+    const auto char_end = static_cast<uint32_t>(char_start + util::CountCharacters(text.substr(t.start, t.end - t.start)));
     counted_to = t.end;
     chars = char_end;
     tokens.push_back({t.start, t.end, char_start, char_end, t.position, hit, std::string(t.term)});

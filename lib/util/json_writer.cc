@@ -17,15 +17,17 @@ void AppendJsonString(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(text[i]);
     // C1 controls and the bidirectional formatting characters are escaped
     // too (losslessly): JSON printed to a terminal must not drive it.
-    const auto next = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
-    if ((c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) ||
-        (c == 0xE2 && ((next(1) == 0x80 && next(2) >= 0xAA && next(2) <= 0xAE) ||
-                       (next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9)))) {
-      const unsigned code = c == 0xC2 ? next(1) : 0x2000u | ((next(1) & 0x3Fu) << 6) | (next(2) & 0x3Fu);
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", code);
-      out += buf;
-      i += c == 0xC2 ? 1 : 2;
+    if (c >= 0x80) {
+      const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + i;
+      const DecodedChar d = DecodeUtf8(p, p + (text.size() - i));
+      if (IsTerminalControl(d.code_point)) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(d.code_point));
+        out += buf;
+      } else {
+        out.append(text.substr(i, d.length));
+      }
+      i += d.length - 1;
       continue;
     }
     switch (c) {

@@ -39,19 +39,16 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
-namespace {
-
-// Code points a terminal acts on instead of showing: C0 and DEL (ASCII), the
-// C1 controls (U+0080-009F: U+009B is an 8-bit CSI, the start of an escape
-// sequence), and the bidirectional embeddings, overrides and isolates
-// (U+202A-202E, U+2066-2069), which reorder the text around them.
 bool IsTerminalControl(char32_t c) {
   return c < 0x20 || (c >= 0x7F && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-}  // namespace
+namespace {
 
-std::string PrintableText(std::string_view text, bool keep_newlines) {
+// SanitizeUtf8(text), with each terminal control replaced by what
+// `replace(code_point, out)` appends (the other characters copied).
+template <typename Replace>
+std::string ReplaceTerminalControls(std::string_view text, Replace replace) {
   const std::string clean = SanitizeUtf8(text);
   std::string out;
   out.reserve(clean.size());
@@ -59,10 +56,21 @@ std::string PrintableText(std::string_view text, bool keep_newlines) {
   const auto* end = p + clean.size();
   while (p < end) {
     const DecodedChar d = DecodeUtf8(p, end);
-    const char32_t c = d.code_point;
-    if (!IsTerminalControl(c)) {
+    if (IsTerminalControl(d.code_point)) {
+      replace(d.code_point, out);
+    } else {
       out.append(reinterpret_cast<const char*>(p), d.length);
-    } else if (c == '\n' && keep_newlines) {
+    }
+    p += d.length;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string PrintableText(std::string_view text, bool keep_newlines) {
+  return ReplaceTerminalControls(text, [keep_newlines](char32_t c, std::string& out) {
+    if (c == '\n' && keep_newlines) {
       out.push_back('\n');
     } else if (c == '\n' || c == '\r' || c == '\t') {
       out.push_back(' ');
@@ -78,45 +86,18 @@ std::string PrintableText(std::string_view text, bool keep_newlines) {
       out.push_back(kHex[(c >> 4) & 15]);
       out.push_back(kHex[c & 15]);
     }
-    p += d.length;
-  }
-  return out;
+  });
 }
 
 std::string PrintableSameWidth(std::string_view text) {
-  const std::string clean = SanitizeUtf8(text);
-  std::string out;
-  out.reserve(clean.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(clean.data());
-  const auto* end = p + clean.size();
-  while (p < end) {
-    const DecodedChar d = DecodeUtf8(p, end);
-    if (IsTerminalControl(d.code_point)) {
-      out.push_back(' ');
-    } else {
-      out.append(reinterpret_cast<const char*>(p), d.length);
-    }
-    p += d.length;
-  }
-  return out;
+  return ReplaceTerminalControls(text, [](char32_t, std::string& out) { out.push_back(' '); });
 }
 
 std::string TerminalSafeText(std::string_view text) {
-  const std::string clean = SanitizeUtf8(text);
-  std::string out;
-  out.reserve(clean.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(clean.data());
-  const auto* end = p + clean.size();
-  while (p < end) {
-    const DecodedChar d = DecodeUtf8(p, end);
-    if (!IsTerminalControl(d.code_point)) {
-      out.append(reinterpret_cast<const char*>(p), d.length);
-    } else if (d.code_point < 0x202A) {
-      out.push_back(' ');
-    }
-    p += d.length;
-  }
-  return out;
+  // Bidirectional controls (U+202A on) go; the others become spaces.
+  return ReplaceTerminalControls(text, [](char32_t c, std::string& out) {
+    if (c < 0x202A) out.push_back(' ');
+  });
 }
 
 }  // namespace loupe::util

@@ -87,6 +87,12 @@ inline void AppendUtf8(std::string& out, char32_t c) {
 // Replaces every ill-formed sequence with U+FFFD (for printing user input).
 std::string SanitizeUtf8(std::string_view text);
 
+// Code points a terminal acts on instead of showing: C0 and DEL (ASCII), the
+// C1 controls (U+0080-009F: U+009B is an 8-bit CSI, the start of an escape
+// sequence), and the bidirectional embeddings, overrides and isolates
+// (U+202A-202E, U+2066-2069), which reorder the text around them.
+bool IsTerminalControl(char32_t c);
+
 // Data for a terminal: SanitizeUtf8, and control characters (which could
 // move the cursor, recolour the terminal or reorder the line: C0, DEL, C1,
 // the bidirectional overrides and isolates) made visible: line breaks and
