@@ -192,6 +192,14 @@ expect_status 2 "$LOUPE" search "$idx" 'headline:war'
 grep -q "unknown field 'headline'" /tmp/loupe-cli-err.$$ || fail "unknown field message"
 expect_status 2 "$LOUPE" search "$idx"
 expect_status 1 "$LOUPE" search "$work/nowhere" trade
+# A query that starts with '-' is an option to the parser: the error says
+# how to pass it, and after '--' it is the query.
+expect_status 2 "$LOUPE" search "$idx" -trade
+grep -q "goes after '--'" /tmp/loupe-cli-err.$$ || fail "no hint for a query starting with '-': $(cat /tmp/loupe-cli-err.$$)"
+all=$("$LOUPE" search "$idx" '*' --count)
+with=$("$LOUPE" search "$idx" trade --count)
+without=$("$LOUPE" search "$idx" --count -- -trade)
+[[ $without == $((all - with)) ]] || fail "'-- -trade' counted $without, expected $all - $with"
 # Batch mode: run file and statistics.
 printf 'q1\ttrade talks\nq2\tthe\nq3\tcentral bank\n' > "$work/q.tsv"
 for mode in or and phrase count query; do

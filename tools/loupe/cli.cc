@@ -23,6 +23,15 @@ bool ParseArgs(const std::vector<std::string>& args, std::string_view command, s
       return false;
     }
     po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    // `-war` is a query (or an id) to the user and an option to the parser.
+    const std::string name = e.get_option_name();
+    std::string message = e.what();
+    if (!name.starts_with("--")) {
+      message += "; an argument that starts with '-' goes after '--' (loupe " + std::string(command) + " ... -- " +
+                 name + ")";
+    }
+    throw UsageError(message);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
