@@ -117,7 +117,9 @@ void Schema::Validate() const {
     for (const std::string& s : f.sources) {
       if (s.empty() || s == "id") throw InvalidArgumentError("field '" + f.name + "' has an invalid source '" + s + "'");
     }
-    if (!(f.weight > 0 && f.weight < 1e6)) throw InvalidArgumentError("field '" + f.name + "' needs a positive weight");
+    if (!(f.weight > 0 && f.weight < 1e6)) {
+      throw InvalidArgumentError("the weight of field '" + f.name + "' must be a positive number below 10^6");
+    }
     if (!names.Insert(f.name)) throw InvalidArgumentError("field '" + f.name + "' is defined twice");
     Analyzer(f.analyzer_name, f.analyzer);  // throws if the configuration is invalid
   }

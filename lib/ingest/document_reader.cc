@@ -321,10 +321,17 @@ Document ParseTextDocument(std::string id, std::string_view text, const std::str
   std::string_view title = text.substr(0, nl);
   std::string_view body = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   if (title.ends_with('\r')) title.remove_suffix(1);
+  // "\r\n" ends a line as "\n" does (corpus/README.md): the body keeps "\n".
+  std::string body_text;
+  body_text.reserve(body.size());
+  for (size_t at = 0; at < body.size(); ++at) {
+    if (body[at] == '\r' && at + 1 < body.size() && body[at + 1] == '\n') continue;
+    body_text.push_back(body[at]);
+  }
   Document doc;
   doc.id = std::move(id);
   doc.fields.push_back({"title", std::string(title)});
-  doc.fields.push_back({"body", std::string(body)});
+  doc.fields.push_back({"body", std::move(body_text)});
   return doc;
 }
 

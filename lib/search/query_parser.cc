@@ -279,8 +279,10 @@ class Parser {
     if (token_.kind != Tok::kCaret) return q;
     const size_t at = token_.offset;
     Advance();
-    const float boost = Number(at, "'^' needs a positive number after it");
-    if (!(boost > 0) || boost > 1e6) Fail(at, "a boost must be a positive number, at most 1000000");
+    const double value = Number(at, "'^' needs a positive number after it");
+    // Bounded on both sides: a float holds the boost and its products.
+    if (!(value >= 1e-6 && value <= 1e6)) Fail(at, "a boost must be between 0.000001 and 1000000");
+    const auto boost = static_cast<float>(value);
     // Boosts multiply down the tree: the largest product from here to a
     // term is bounded too (scores stay finite), and checked here, at the
     // '^' that would pass the bound, rather than when the query runs.
@@ -298,13 +300,13 @@ class Parser {
     return q.boost() * largest;
   }
 
-  float Number(size_t at, const char* message) {
+  double Number(size_t at, const char* message) {
     if (token_.kind != Tok::kWord || token_.text.empty() || token_.prefix) Fail(at, message);
     char* end = nullptr;
     const double v = std::strtod(token_.text.c_str(), &end);
     if (end != token_.text.c_str() + token_.text.size() || !std::isfinite(v)) Fail(token_.offset, message);
     Advance();
-    return static_cast<float>(v);
+    return v;
   }
 
   static QueryPtr Reboost(const QueryPtr& q, float boost) {
@@ -366,7 +368,7 @@ class Parser {
         if (token_.kind == Tok::kTilde) {
           const size_t at = token_.offset;
           Advance();
-          const float v = Number(at, "'~' needs a whole number of positions after it");
+          const double v = Number(at, "'~' needs a whole number of positions after it");
           if (v < 0 || v > 10000 || v != std::floor(v)) Fail(at, "'~' needs a whole number between 0 and 10000");
           slop = static_cast<uint32_t>(v);
         }
@@ -412,6 +414,10 @@ class Parser {
     }
     // A value is read as written up to a space or ')' ("n:-5" is minus
     // five, not an exclusion), or quoted.
+    if (pos_ < text_.size() && text_[pos_] == '(') {
+      Fail(at, "field '" + field.name + "' takes one value or a range after the ':'; a group is for text fields (write (" +
+                   field.name + ":a OR " + field.name + ":b))");
+    }
     Token value;
     if (pos_ < text_.size() && text_[pos_] != '"' && !IsSpace(text_[pos_]) && text_[pos_] != ')') {
       value.offset = pos_;
@@ -442,7 +448,10 @@ class Parser {
                                bool inclusive) const {
     if (field.type == ScalarType::kDate) {
       const std::optional<util::DatePeriod> p = util::ParseIsoDate(text);
-      if (!p) Fail(offset, "'" + text + "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z])");
+      if (!p)
+        Fail(offset, "'" + text +
+                         "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or "
+                         "YYYY-MM-DDThh:mm[:ss[.fff]][Z|+hh:mm|-hh:mm])");
       if (lower) return inclusive ? p->first_ms : p->last_ms + 1;
       return inclusive ? p->last_ms : p->first_ms - 1;
     }

@@ -868,13 +868,61 @@ SearchResults SearchAll(const Searcher::Impl& impl, const Schema& schema, const 
   return results;
 }
 
-// Options that scoring and pruning can honour: pruning bounds assume
-// positive, finite weights (a negative one would make them skip the best hits).
-void CheckScoringOptions(const SearchOptions& options) {
+// Every field a query names is one of the index that its kind of node can
+// search: a term on a keyword field, or a range on a text field, would
+// otherwise match nothing without a word.
+void CheckQueryFields(const Query& query, const Schema& schema) {
+  switch (query.kind()) {
+    case Query::Kind::kBoolean:
+      for (const Query::Clause& c : query.clauses()) CheckQueryFields(*c.query, schema);
+      return;
+    case Query::Kind::kMatchAll:
+    case Query::Kind::kMatchNone:
+      return;
+    default:
+      break;
+  }
+  const std::string& name = query.field();
+  const bool text_query = query.kind() == Query::Kind::kTerm || query.kind() == Query::Kind::kPhrase ||
+                          query.kind() == Query::Kind::kPrefix;
+  if (schema.Find(name) != nullptr) {
+    if (text_query) return;
+    throw InvalidArgumentError("field '" + name + "' is a text field: " +
+                               (query.kind() == Query::Kind::kKeyword ? "a keyword" : "a range") +
+                               " needs a keyword, date or integer field");
+  }
+  const ScalarField* scalar = schema.FindScalar(name);
+  if (scalar == nullptr) throw InvalidArgumentError("unknown field '" + name + "' in the query");
+  const char* type = ScalarTypeName(scalar->type);
+  if (scalar->type == ScalarType::kStored) {
+    throw InvalidArgumentError("field '" + name + "' is stored only, not searchable");
+  }
+  if (text_query) {
+    throw InvalidArgumentError(
+        "field '" + name + "' is a " + type + " field: terms, phrases and prefixes need a text field (" +
+        (scalar->type == ScalarType::kKeyword ? "Query::Keyword" : "Query::Range") + " searches it)");
+  }
+  const bool fits = query.kind() == Query::Kind::kKeyword ? scalar->type == ScalarType::kKeyword
+                                                          : scalar->type != ScalarType::kKeyword;
+  if (!fits) {
+    throw InvalidArgumentError("field '" + name + "' is a " + type + " field: " +
+                               (query.kind() == Query::Kind::kKeyword ? "Query::Range" : "Query::Keyword") +
+                               " searches it");
+  }
+}
+
+// What scoring and pruning can honour: the query's fields, and pruning
+// bounds assume positive, finite weights (a negative one would make them
+// skip the best hits) of text fields.
+void CheckRequest(const Query& query, const SearchOptions& options, const Schema& schema) {
+  CheckQueryFields(query, schema);
   if (!(options.k1 >= 0 && std::isfinite(options.k1)) || !(options.b >= 0 && options.b <= 1)) {
     throw InvalidArgumentError("BM25 needs a finite k1 >= 0 and 0 <= b <= 1");
   }
   for (const auto& [field, weight] : options.field_weights) {
+    if (schema.Find(field) == nullptr) {
+      throw InvalidArgumentError("field_weights names '" + field + "', not a text field of the index");
+    }
     if (!(weight > 0 && weight < 1e6f)) {
       throw InvalidArgumentError("the weight of field '" + field + "' must be a positive number below 10^6");
     }
@@ -894,7 +942,7 @@ void CheckHit(const IndexReader::Impl& reader, const Hit& hit) {
 
 SearchResults Searcher::Search(const Query& query, const SearchOptions& options) const {
   if (options.k > kMaxHits || options.offset > kMaxHits - options.k) throw InvalidArgumentError("k + offset must be at most 1,048,576");
-  CheckScoringOptions(options);
+  CheckRequest(query, options, reader_->schema());
   if (!options.sort.field.empty() || !options.facets.empty()) {
     return SearchAll(*impl_, reader_->schema(), query, options);
   }
@@ -1059,6 +1107,7 @@ bool RequiredTerms(const Query& q, std::string* field, std::vector<std::string>*
 }  // namespace
 
 uint64_t Searcher::Count(const Query& query) const {
+  CheckQueryFields(query, reader_->schema());
   SearchOptions options;
   Prepared prepared(*impl_, options);
   uint64_t count = 0;
@@ -1188,7 +1237,7 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
 
 Explanation Searcher::Explain(const Query& query, const Hit& hit, const SearchOptions& options) const {
   CheckHit(*impl_->reader, hit);
-  CheckScoringOptions(options);
+  CheckRequest(query, options, reader_->schema());
   const auto& segments = impl_->reader->segments;
   Prepared prepared(*impl_, options);
   BuildContext ctx{prepared, hit.segment, *segments[hit.segment]};

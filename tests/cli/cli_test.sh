@@ -326,8 +326,12 @@ done
 expect_status 2 "$LOUPE" merge "$idx" --max-segments -1
 expect_status 2 "$LOUPE" search "$idx" oil --facet section --facet-top -1
 expect_status 2 "$LOUPE" search "$idx" oil -k -1
-grep -q -- "-k must be between 0 and 1048576" /tmp/loupe-cli-err.$$ || fail "-k -1: $(cat /tmp/loupe-cli-err.$$)"
+grep -q -- "-k must be between 1 and 1048576" /tmp/loupe-cli-err.$$ || fail "-k -1: $(cat /tmp/loupe-cli-err.$$)"
 printf '1\toil\n' > "$work/q.tsv"
+expect_status 2 "$LOUPE" search "$idx" oil --mode and
+grep -q -- "--mode applies to --queries" /tmp/loupe-cli-err.$$ || fail "--mode without --queries: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 2 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode or --count --run "$work/q.run"
+expect_status 0 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode query --count --run "$work/q.run"
 for opt in --json --explain "--fields title" "--facet section" "--sort -date"; do
   # shellcheck disable=SC2086
   expect_status 2 "$LOUPE" search "$idx" --queries "$work/q.tsv" --mode or --run "$work/q.run" $opt
@@ -340,6 +344,8 @@ expect_status 0 "$LOUPE" search "$idx" --queries "$work/bom.tsv" --mode or --run
 [[ $(cut -d' ' -f1 "$work/bom.run" | sort -u) == 7 ]] || fail "BOM in the qid: $(od -c "$work/bom.run" | head -2)"
 expect_status 1 "$LOUPE" search "$idx" --queries "$work" --mode or --run "$work/dir.run"
 grep -q "is a directory" /tmp/loupe-cli-err.$$ || fail "queries folder: $(cat /tmp/loupe-cli-err.$$)"
+expect_status 1 "$LOUPE" search "$idx" --queries "$work/no-such.tsv" --mode or --run "$work/none.run"
+grep -q "no-such.tsv: cannot open: No such file or directory" /tmp/loupe-cli-err.$$ || fail "missing queries: $(cat /tmp/loupe-cli-err.$$)"
 # A repeated qid stops the batch (trec_eval would merge the two rankings);
 # a syntax error on a line names the file and line after the command.
 printf '1\tbank\n2\trates\n1\tgoal\n' > "$work/dupq.tsv"

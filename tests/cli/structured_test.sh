@@ -124,6 +124,9 @@ assert "m" not in {f["name"] for f in s["scalar_fields"]}, s
 "$LOUPE" search "$idx" trade --sort section >/dev/null 2>"$work/err.txt" && fail "sorting by a keyword field"
 grep -q "not a date or integer field" "$work/err.txt" || fail "sort error: $(cat "$work/err.txt")"
 "$LOUPE" search "$idx" trade --facet url >/dev/null 2>&1 && fail "a facet of a stored-only field"
+"$LOUPE" index "$work/idx3" "$corpus" --create --schema "$work/no-such-schema.json" >/dev/null 2>"$work/err.txt"
+[[ $? == 1 ]] && grep -q "no-such-schema.json: cannot read the schema file: No such file or directory" "$work/err.txt" ||
+  fail "missing schema file: $(cat "$work/err.txt")"
 echo '{"fields": {"date": "timestamp"}}' >"$work/bad-schema.json"
 "$LOUPE" index "$work/idx3" "$corpus" --create --schema "$work/bad-schema.json" >/dev/null 2>"$work/err.txt"
 [[ $? == 2 ]] && grep -q 'unknown type "timestamp"' "$work/err.txt" || fail "bad schema file: $(cat "$work/err.txt")"

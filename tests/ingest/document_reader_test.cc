@@ -351,7 +351,7 @@ TEST(JsonLines, MissingFileIsIoErrorNamingIt) {
 TEST(TextFolder, ReadsSortedRecursivelySkippingHidden) {
   TempDir dir;
   dir.Write("b.txt", "Second title\nBody of b\nmore");
-  dir.Write("a.txt", "First title\r\nBody of a");
+  dir.Write("a.txt", "First title\r\nBody of a\r\nline two\r\n\r\nlone \r kept");
   dir.Write("sub/c.txt", "Third");
   dir.Write(".hidden/d.txt", "Hidden\nx");
   dir.Write("notes.md", "not a txt file");
@@ -359,7 +359,7 @@ TEST(TextFolder, ReadsSortedRecursivelySkippingHidden) {
   ASSERT_EQ(docs.size(), 3u);
   EXPECT_EQ(docs[0].id, "a");
   EXPECT_EQ(docs[0].Text("title"), "First title");
-  EXPECT_EQ(docs[0].Text("body"), "Body of a");
+  EXPECT_EQ(docs[0].Text("body"), "Body of a\nline two\n\nlone \r kept");  // \r\n ends a line as \n does
   EXPECT_EQ(docs[1].id, "b");
   EXPECT_EQ(docs[1].Text("body"), "Body of b\nmore");
   EXPECT_EQ(docs[2].id, "sub/c");

@@ -173,6 +173,39 @@ TEST_F(SearcherTest, WeightsBoostsAndHitsAreChecked) {
   EXPECT_THROW(s.Explain(*q, wrong), InvalidArgumentError);
 }
 
+// A query node on a field that its kind cannot search is refused with the
+// reason, rather than matching nothing: terms need text fields, keywords a
+// keyword field, ranges a date or integer field; so are unknown fields in
+// queries and in field_weights.
+TEST_F(SearcherTest, QueryFieldsMustFitTheirKind) {
+  const Searcher s(Reader());
+  const auto refused = [&](const QueryPtr& q, const std::string& reason) {
+    try {
+      s.Count(*q);
+      ADD_FAILURE() << q->ToString() << " was accepted";
+    } catch (const InvalidArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(s.Search(*q, {.k = 3}), InvalidArgumentError) << q->ToString();
+  };
+  refused(Query::Term("topics", "trade"), "'topics' is a keyword field");
+  refused(Query::Prefix("date", "2025"), "'date' is a date field");
+  refused(Query::Keyword("date", "2025"), "Query::Range searches it");
+  refused(Query::Keyword("body", "trade"), "'body' is a text field");
+  refused(Query::Range("body", 0, 10), "'body' is a text field");
+  refused(Query::Range("topics", 0, 10), "Query::Keyword searches it");
+  refused(Query::Term("url", "x"), "stored only");
+  refused(Query::Keyword("headline", "x"), "unknown field 'headline'");
+  refused(Query::Boolean({{Query::Occur::kShould, Query::Term("body", "trade")},
+                          {Query::Occur::kMustNot, Query::Term("nosuch", "x")}}),
+          "unknown field 'nosuch'");
+  EXPECT_GT(s.Count(*Query::Keyword("topics", "trade")) + s.Count(*Query::Term("body", "trade")), 0u);
+  const QueryPtr q = Query::Term("body", "trade");
+  EXPECT_THROW(s.Search(*q, {.k = 3, .field_weights = {{"nosuch", 2.0f}}}), InvalidArgumentError);
+  EXPECT_THROW(s.Search(*q, {.k = 3, .field_weights = {{"topics", 2.0f}}}), InvalidArgumentError);
+  EXPECT_NO_THROW(s.Search(*q, {.k = 3, .field_weights = {{"title", 3.0f}}}));
+}
+
 // A searcher keeps the length-norm tables of a few (k1, b) pairs: asked for
 // many, it drops old ones, and every search still scores as a fresh one.
 TEST_F(SearcherTest, ManyBm25ParameterPairs) {

@@ -6,6 +6,7 @@
 // it is committed.
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -36,8 +37,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "DIR INPUT... [--create] [--analyzer NAME] [--field NAME=SRC[,SRC...]]...\n"
-    "       [--threads N] [--ram-budget MiB] [--on-error skip|fail] [--commit-every N]\n"
-    "       [--no-merge] [--quiet]\n\n"
+    "       [--schema FILE] [--threads N] [--ram-budget MiB] [--on-error skip|fail]\n"
+    "       [--commit-every N] [--no-merge] [--quiet]\n\n"
     "Adds the documents of each INPUT to the index in DIR (created if missing).\n"
     "INPUT is a JSON Lines file (plain, zstd or gzip, recognised by content), a\n"
     "folder of .txt articles, or '-' for standard input (see corpus/README.md).\n"
@@ -316,7 +317,7 @@ int RunIndex(const std::vector<std::string>& args) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw UsageError("the schema file " + path + " is a directory");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError("cannot read the schema file " + path);
+    if (!in) throw IoError(path + ": cannot read the schema file: " + std::generic_category().message(errno));
     const std::string text = ReadBounded(in, size_t{16} << 20, path);
     // Appending: the schema file adds to the index's own schema.
     const Schema base = writer_options.schema.value_or(existing.value_or(Schema::Default()));
@@ -432,6 +433,7 @@ int RunIndex(const std::vector<std::string>& args) {
   }
 
   uint64_t docs_read = 0, text_bytes = 0, files_done_bytes = 0;
+  bool committed_in_run = false;  // by --commit-every
   try {
     for (size_t input = 0; input < inputs.size(); ++input) {
       if (!readers[input]) readers[input] = ingest::OpenDocuments(inputs[input]);
@@ -465,6 +467,7 @@ int RunIndex(const std::vector<std::string>& args) {
           }
           if (errors.failed()) break;
           writer->Commit();
+          committed_in_run = true;
           std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
         }
         progress.Update(added.load(), text_bytes, files_done_bytes + reader->bytes_done());
@@ -487,7 +490,7 @@ int RunIndex(const std::vector<std::string>& args) {
   if (worker_failure) std::rethrow_exception(worker_failure);
   if (errors.failed()) {
     std::cerr << "loupe index: stopped at the first bad record; nothing of this run "
-              << (commit_every > 0 ? "after the last commit " : "")
+              << (committed_in_run ? "after its last commit " : "")
               << "was committed (use --on-error skip to skip bad records)\n";
     return kExitFailure;
   }

@@ -2,6 +2,7 @@
 // from a TSV file, timed, with a TREC run file (for evaluation and for the
 // peer benchmarks in ../shared/peers).
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,7 @@ namespace {
 constexpr std::string_view kUsage =
     "DIR QUERY [-k N] [--offset N] [--json] [--count] [--explain] [--fields LIST]\n"
     "       [--and] [--k1 X] [--b Y] [--sort [-]FIELD|score] [--facet FIELD[:year|month|day]]...\n"
+    "       [--facet-top N]\n"
     "       loupe search DIR --queries FILE.tsv --mode or|and|phrase|count|query -k K\n"
     "       --run OUT [--stats-json FILE] [--warmup W] [--repeat R]\n\n"
     "Searches the index in DIR. QUERY uses the query language of docs/QUERY.md:\n"
@@ -302,7 +304,7 @@ int RunBatch(const Searcher& searcher, const po::variables_map& vm, const Search
   if (warmup < 0 || repeat < 1) throw UsageError("--warmup must be >= 0 and --repeat >= 1");
   const std::string path = vm["queries"].as<std::string>();
   std::ifstream in(path);
-  if (!in) throw IoError(path + ": cannot open");
+  if (!in) throw IoError(path + ": cannot open: " + std::generic_category().message(errno));
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw IoError(path + ": is a directory, not a file of queries");
   const Schema& schema = searcher.reader().schema();
@@ -551,7 +553,8 @@ int RunSearch(const std::vector<std::string>& args) {
     throw UsageError("--k1 must be between 0 and 100 and --b between 0 and 1");
   }
   // Read unsigned: "-1" arrives as 2^64 - 1.
-  if (search_options.k > (1u << 20)) throw UsageError("-k must be between 0 and 1048576");
+  if (search_options.k > (1u << 20))
+    throw UsageError("-k must be between 1 and 1048576 (0 with --count or --facet)");
   if (search_options.offset > (1u << 20)) throw UsageError("--offset must be between 0 and 1048576");
   if (search_options.offset > (1u << 20) - search_options.k) {
     throw UsageError("-k plus --offset must be at most 1048576");
@@ -563,6 +566,17 @@ int RunSearch(const std::vector<std::string>& args) {
                      "counts without hits)");
   }
   if (batch == (vm.count("query") > 0)) throw UsageError(batch ? "give either QUERY or --queries, not both" : "missing QUERY");
+  // Batch options without a batch, and --count in a batch mode that ranks,
+  // would be ignored.
+  for (const char* batch_only : {"mode", "run", "stats-json", "warmup", "repeat"}) {
+    if (!batch && vm.count(batch_only) && !vm[batch_only].defaulted()) {
+      throw UsageError(std::string("--") + batch_only + " applies to --queries");
+    }
+  }
+  const std::string batch_mode = vm.count("mode") ? vm["mode"].as<std::string>() : "or";
+  if (batch && vm.count("count") && batch_mode != "query" && batch_mode != "count") {
+    throw UsageError("--count with --queries applies to --mode query (--mode count counts every line)");
+  }
   // A batch writes a run file ranked by score: these would be ignored.
   for (const char* one_query_only : {"json", "explain", "fields", "facet", "sort"}) {
     if (batch && vm.count(one_query_only) && !(std::string(one_query_only) == "sort" && search_options.sort.field.empty())) {

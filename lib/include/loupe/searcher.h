@@ -46,7 +46,8 @@ struct SearchOptions {
   /// BM25's length normalisation, from 0 (none) to 1 (full).
   float b = 0.4f;
   /// Field weights by name; a field not listed keeps its schema weight.
-  /// Positive and below 10^6, as in a schema (Search throws InvalidArgumentError).
+  /// Text fields of the index, positive and below 10^6, as in a schema
+  /// (Search throws InvalidArgumentError).
   std::map<std::string, float> field_weights;
   /// Dynamic pruning (block-max WAND and friends). Turning it off scores every
   /// matching document: the same hits, slower; for tests and measurements.
@@ -128,12 +129,15 @@ class Searcher {
 
   /// The best `options.k` hits after `options.offset`: exactly those an
   /// exhaustive BM25 scorer would rank there. Deleted documents never match.
-  /// @throws InvalidArgumentError a field the index does not have, k + offset
-  ///         over 1,048,576, or BM25 parameters out of range (k1 < 0, b
-  ///         outside [0, 1])
+  /// @throws InvalidArgumentError a field the index does not have, or one
+  ///         the query node cannot search (a term needs a text field, a
+  ///         keyword a keyword field, a range a date or integer field),
+  ///         k + offset over 1,048,576, or BM25 parameters out of range
+  ///         (k1 < 0, b outside [0, 1])
   SearchResults Search(const Query& query, const SearchOptions& options = {}) const;
   /// The number of live documents the query matches.
-  /// @throws InvalidArgumentError a field the index does not have
+  /// @throws InvalidArgumentError a field the index does not have, or one
+  ///         the query node cannot search (as for Search)
   uint64_t Count(const Query& query) const;
   /// How `hit`'s score comes about under `options`' BM25 parameters.
   /// @throws InvalidArgumentError a hit that does not belong to this reader
