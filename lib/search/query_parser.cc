@@ -448,10 +448,10 @@ class Parser {
                                bool inclusive) const {
     if (field.type == ScalarType::kDate) {
       const std::optional<util::DatePeriod> p = util::ParseIsoDate(text);
-      if (!p)
-        Fail(offset, "'" + text +
-                         "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or "
+      if (!p) {
+        Fail(offset, "'" + text + "' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or " +
                          "YYYY-MM-DDThh:mm[:ss[.fff]][Z|+hh:mm|-hh:mm])");
+      }
       if (lower) return inclusive ? p->first_ms : p->last_ms + 1;
       return inclusive ? p->last_ms : p->first_ms - 1;
     }

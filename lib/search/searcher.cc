@@ -888,8 +888,8 @@ void CheckQueryFields(const Query& query, const Schema& schema) {
   if (schema.Find(name) != nullptr) {
     if (text_query) return;
     throw InvalidArgumentError("field '" + name + "' is a text field: " +
-                               (query.kind() == Query::Kind::kKeyword ? "a keyword" : "a range") +
-                               " needs a keyword, date or integer field");
+                               (query.kind() == Query::Kind::kKeyword ? "Query::Keyword needs a keyword field"
+                                                                      : "Query::Range needs a date or integer field"));
   }
   const ScalarField* scalar = schema.FindScalar(name);
   if (scalar == nullptr) throw InvalidArgumentError("unknown field '" + name + "' in the query");
