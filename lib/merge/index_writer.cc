@@ -989,7 +989,12 @@ void IndexWriter::ForceMerge(size_t max_segments) {
         if (m.committed[i].merging) continue;  // a background merge has it
         names.push_back(sizes[i].name);
       }
-      if (names.empty()) return;
+    }
+    // Background merges (started by a commit since) hold every segment
+    // chosen: wait for them, then choose again.
+    if (names.empty()) {
+      m.WaitForMerges();
+      continue;
     }
     if (!m.RunMerge(names)) continue;
   }

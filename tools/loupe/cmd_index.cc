@@ -254,7 +254,8 @@ int RunIndex(const std::vector<std::string>& args) {
       ("ram-budget", po::value<size_t>()->default_value(256),
        "MiB of memory for the run: in-memory segments get what reading and compressing do not need")
       ("on-error", po::value<std::string>()->default_value("fail"),
-       "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on)")
+       "what a bad record does: fail (stop, commit nothing) or skip (report, count, go on). An id "
+       "repeated within the run is a bad record: skip keeps its first copy")
       ("quiet,q", "no progress bar and no summary (errors are still printed)")
       ("commit-every", po::value<int64_t>()->default_value(0),
        "also commit after every N records read (0: only at the end); each commit prints "

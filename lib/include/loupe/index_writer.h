@@ -28,7 +28,9 @@ struct IndexWriterOptions {
   /// replaced at the first commit (until then it stays readable); a directory
   /// holding other files is refused.
   bool create = false;
-  /// The schema of a new index (default: Schema::Default()). For an existing
+  /// The schema of a new index (default: Schema::Default()); it is stored by
+  /// the first commit, so a writer closed before one leaves no schema behind,
+  /// and the next Open() without one starts from the default. For an existing
   /// index it may be left out; if given, its text fields must equal the
   /// stored ones, and its scalar fields are added to the stored ones (a field
   /// already there must keep its type).
@@ -122,19 +124,24 @@ class IndexWriter {
   AddResult AddDocument(const Document& doc, bool replace_pending = true, std::vector<std::string>* notes = nullptr);
   /// Deletes the document with this id; false if there is none.
   bool DeleteDocument(std::string_view id);
-  /// Whether `id` was added since the last commit.
+  /// Whether a document with `id` was added (or replaced) since the last
+  /// commit and is still there: false once it has been deleted again.
   bool IsPending(std::string_view id) const;
 
   /// Makes every change so far durable and visible to readers opened (or
-  /// reopened) from now on.
+  /// reopened) from now on. A commit without changes still writes a new
+  /// commit (a new generation, which Reopen() sees).
   /// @throws UnsyncedCommitError the commit is made and visible, but the
   ///         directory could not be synced after it (durability unknown)
   /// @throws IoError the commit failed; the previous commit stays the index
   void Commit();
 
-  /// Merges committed segments until at most `max_segments` remain, dropping
-  /// deleted documents, each merge committed (uncommitted changes stay
-  /// uncommitted). Waits for background merges first.
+  /// Merges committed segments until at most `max_segments` remain (0 counts
+  /// as 1), dropping deleted documents, each merge committed (uncommitted
+  /// changes stay uncommitted). Waits for background merges first, and for
+  /// any that a concurrent commit starts on the segments it would merge.
+  /// A writer opened with `create` over an existing index has no committed
+  /// segments until its first commit: it merges nothing before then.
   /// @throws UnsyncedCommitError a merge was committed, but the directory
   ///         could not be synced after it
   /// @throws IoError a merge failed; the index is unchanged by it
