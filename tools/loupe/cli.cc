@@ -29,7 +29,7 @@ bool ParseArgs(const std::vector<std::string>& args, std::string_view command, s
     std::string message = e.what();
     if (!name.starts_with("--")) {
       message += "; an argument that starts with '-' goes after '--' (loupe " + std::string(command) + " ... -- " +
-                 name + ")";
+                 name + "), an option's value that does after '=' (--option=" + name + ")";
     }
     throw UsageError(message);
   } catch (const po::error& e) {
