@@ -349,15 +349,24 @@ VerifyReport VerifyCommit(const store::Directory* dir, const std::optional<uint6
   }
   const bool locked = dir->Exists(index::kLockFileName) && dir->IsLocked(index::kLockFileName);
   for (const std::string& name : dir->List()) {
-    if (!referenced.contains(name) && index::IsLoupeFileName(name)) {
-      report.notes.push_back("unreferenced file " + name +
-                             (locked ? " (being written by the writer that holds the lock, or left by an interrupted one)"
-                                     : " (left by an interrupted writer; the next writer removes it)"));
+    if (referenced.contains(name) || !index::IsLoupeFileName(name)) continue;
+    if (!dir->IsRegularFile(name)) {
+      report.notes.push_back(name + " is not a regular file (a link, FIFO or directory) at a name of the index's "
+                             "files: the next writer removes it, unless it is a directory with contents");
+      continue;
     }
+    report.notes.push_back("unreferenced file " + name +
+                           (locked ? " (being written by the writer that holds the lock, or left by an interrupted one)"
+                                   : " (left by an interrupted writer; the next writer removes it)"));
   }
-  if (locked) {
+  const bool lock_file = dir->Exists(index::kLockFileName);
+  if (lock_file && !dir->IsRegularFile(index::kLockFileName)) {
+    report.notes.push_back(std::string(index::kLockFileName) +
+                           " is not a regular file (a link, FIFO or directory): no writer can open the index until "
+                           "it is removed");
+  } else if (locked) {
     report.notes.push_back("a writer holds the lock now; files it is writing are not checked");
-  } else if (dir->Exists(index::kLockFileName) && dir->FileSize(index::kLockFileName) > 0) {
+  } else if (lock_file && dir->FileSize(index::kLockFileName) > 0) {
     report.notes.push_back("stale lock file " + std::string(index::kLockFileName) + " left by a writer that did not exit cleanly (no process holds it; harmless)");
   }
   return report;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <string>
@@ -269,9 +270,12 @@ std::string ManifestFileName(uint64_t generation) {
 std::optional<uint64_t> ParseManifestFileName(const std::string& name) {
   const std::string prefix = kManifestPrefix;
   if (name.size() != prefix.size() + 20 || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-  const std::string digits = name.substr(prefix.size());
-  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoull(digits);
+  const std::string_view digits = std::string_view(name).substr(prefix.size());
+  uint64_t generation = 0;
+  // Twenty digits may pass 2^64: such a name is not one Loupe writes.
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), generation);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return generation;
 }
 
 std::optional<uint64_t> LatestGeneration(const store::Directory& dir) {

@@ -58,8 +58,11 @@ class Directory {
   virtual ~Directory() = default;
 
   virtual const std::string& path() const = 0;
-  // Names of the regular files in the directory (unsorted).
+  // Names of everything in the directory, files or not (unsorted): a name
+  // of Loupe's that is not a regular file must not pass for an absent one.
   virtual std::vector<std::string> List() const = 0;
+  // Whether `name` is a regular file (not a link, FIFO, directory, ...).
+  virtual bool IsRegularFile(const std::string& name) const = 0;
   virtual bool Exists(const std::string& name) const = 0;
   virtual uint64_t FileSize(const std::string& name) const = 0;
 

@@ -138,18 +138,48 @@ class PosixDirectory : public Directory {
 
   std::string Path(const std::string& name) const { return path_ + "/" + name; }
 
+  // Opens `p` for writing, which must be (or become) a regular file: not a
+  // symbolic link, FIFO, device or directory.
+  static int OpenRegular(const std::string& p, int flags, const char* op) {
+    const int fd = ::open(p.c_str(), flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0) {
+      const int err = errno;
+      // ELOOP: a symbolic link; ENXIO: a FIFO without a reader.
+      if (err == ELOOP || err == ENXIO) throw IoError(p + ": " + op + " failed: not a regular file");
+      ThrowIo(p, op, err);
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      ThrowIo(p, "stat", err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw IoError(p + ": " + op + " failed: not a regular file");
+    }
+    return fd;  // O_NONBLOCK does nothing to a regular file's reads and writes
+  }
+
   std::vector<std::string> List() const override {
     DIR* dir = ::opendir(path_.c_str());
     if (dir == nullptr) ThrowIo(path_, "list", errno);
     std::vector<std::string> names;
+    errno = 0;
     while (const dirent* e = ::readdir(dir)) {
       const std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      struct stat st {};
-      if (::stat(Path(name).c_str(), &st) == 0 && S_ISREG(st.st_mode)) names.push_back(name);
+      if (name != "." && name != "..") names.push_back(name);
+      errno = 0;
     }
+    const int err = errno;
     ::closedir(dir);
+    if (err != 0) ThrowIo(path_, "list", err);
     return names;
+  }
+
+  bool IsRegularFile(const std::string& name) const override {
+    struct stat st {};
+    return ::lstat(Path(name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
 
   bool Exists(const std::string& name) const override {
@@ -165,8 +195,9 @@ class PosixDirectory : public Directory {
 
   std::unique_ptr<WritableFile> Create(const std::string& name) override {
     const std::string p = Path(name);
-    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) ThrowIo(p, "create", errno);
+    // Never through a symbolic link (out of the directory), and never
+    // blocked by a FIFO put at the name: only a regular file is written.
+    const int fd = OpenRegular(p, O_WRONLY | O_CREAT | O_TRUNC, "create");
     return std::make_unique<PosixWritableFile>(name, p, fd);
   }
 
@@ -204,7 +235,8 @@ class PosixDirectory : public Directory {
   }
 
   void Remove(const std::string& name) override {
-    if (::unlink(Path(name).c_str()) != 0 && errno != ENOENT) ThrowIo(Path(name), "remove", errno);
+    // An empty directory at a file's name goes too (a full one stays).
+    if (::remove(Path(name).c_str()) != 0 && errno != ENOENT) ThrowIo(Path(name), "remove", errno);
   }
 
   void Sync() override {
@@ -225,8 +257,7 @@ class PosixDirectory : public Directory {
         throw LockedError(path_ + ": the index is already open for writing in this process");
       }
     }
-    const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) ThrowIo(p, "open", errno);
+    const int fd = OpenRegular(p, O_RDWR | O_CREAT, "open");
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       std::string holder;

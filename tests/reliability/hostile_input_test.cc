@@ -451,6 +451,87 @@ TEST(HostileInput, FifoInsideTheIndex) {
   EXPECT_FALSE(VerifyIndex(path).ok());  // the .docs file is still missing, and verify returns
 }
 
+// Something other than a regular file at a name of the index's: a manifest
+// that is a FIFO, a directory or a dangling link is an error naming it,
+// never an absent manifest (a writer would then take the index for a new
+// one and remove its segments); the writer never writes through a link or
+// waits on a FIFO; a manifest name past 2^64 is not one of Loupe's.
+TEST(HostileInput, NonRegularFilesAtTheIndexNames) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("a", "t", "trade talks"));
+    w->Commit();
+  }
+  const std::string manifest = path + "/" + index::ManifestFileName(1);
+  const std::string saved = tmp.Sub("manifest");
+  ASSERT_TRUE(fs::exists(manifest));
+  fs::rename(manifest, saved);
+  const auto segment_files = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(path)) n += e.path().filename().string().starts_with("seg_");
+    return n;
+  };
+  const size_t files = segment_files();
+  ASSERT_GT(files, 0u);
+  const std::vector<std::pair<const char*, std::function<void()>>> kinds = {
+      {"FIFO", [&] { ASSERT_EQ(::mkfifo(manifest.c_str(), 0644), 0); }},
+      {"directory", [&] { fs::create_directory(manifest); }},
+      {"dangling link", [&] { fs::create_symlink(tmp.Sub("nowhere"), manifest); }},
+  };
+  for (const auto& [kind, make] : kinds) {
+    SCOPED_TRACE(kind);
+    make();
+    EXPECT_THROW(IndexReader::Open(path), Error);
+    EXPECT_THROW(IndexWriter::Open(path), Error);
+    const VerifyReport report = VerifyIndex(path);
+    ASSERT_FALSE(report.ok());
+    EXPECT_NE(report.errors.front().find(index::ManifestFileName(1)), std::string::npos) << report.errors.front();
+    EXPECT_EQ(segment_files(), files) << "segment files were removed";
+    fs::remove(manifest);
+  }
+  fs::rename(saved, manifest);
+  ASSERT_EQ(IndexReader::Open(path)->document_count(), 1u);
+
+  // The next segment's file name taken by a link out of the index, a FIFO or
+  // a directory: the writer removes them as leftovers (an empty directory
+  // too) and writes its own files in the index, without blocking.
+  const std::string outside = tmp.Sub("outside");
+  { std::ofstream(outside) << "keep"; }
+  fs::create_symlink(outside, path + "/seg_000002.docs");
+  ASSERT_EQ(::mkfifo((path + "/seg_000002.terms").c_str(), 0644), 0);
+  fs::create_directory(path + "/seg_000002.post");
+  const VerifyReport report = VerifyIndex(path);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(std::count_if(report.notes.begin(), report.notes.end(),
+                          [](const std::string& n) { return n.find("not a regular file") != std::string::npos; }),
+            3);
+  {
+    auto w = IndexWriter::Open(path);
+    w->AddDocument(Doc("b", "t", "trade war"));
+    w->Commit();
+  }
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), 2u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+  EXPECT_FALSE(fs::is_symlink(path + "/seg_000002.docs"));
+  std::ifstream kept(outside);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "keep");
+
+  // A lock file that is a link is not followed (nor truncated).
+  fs::remove(path + "/write.lock");
+  fs::create_symlink(outside, path + "/write.lock");
+  EXPECT_THROW(IndexWriter::Open(path), IoError);
+  std::ifstream still(outside);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(still), {}), "keep");
+  fs::remove(path + "/write.lock");
+
+  // A manifest name whose number passes 2^64 is not Loupe's: ignored.
+  { std::ofstream(path + "/commit_99999999999999999999") << "junk"; }
+  EXPECT_EQ(IndexReader::Open(path)->document_count(), 2u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
 TEST(HostileInput, UnreadableFolderOfArticles) {
   // A subfolder that cannot be listed, or an article that cannot be opened,
   // is an error naming it: skipped, its articles would be missing without a
