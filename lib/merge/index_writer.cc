@@ -495,11 +495,14 @@ struct IndexWriter::Impl {
       group_bytes += bytes;
     }
     for (const auto& group : groups) {
-      if (group.size() >= 2) MergeSessionGroup(held, group);
+      if (group.size() >= 2 && !MergeSessionGroup(held, group)) break;
     }
   }
 
-  void MergeSessionGroup(std::unique_lock<std::mutex>& held,
+  // False when the merge failed with an IoError and was given up: merging is
+  // an optimisation, and a disk too full for the merged copy still holds the
+  // segments, which the commit then publishes as they are.
+  bool MergeSessionGroup(std::unique_lock<std::mutex>& held,
                          const std::vector<std::shared_ptr<const index::SegmentReader>>& group) {
     std::vector<merge::MergeSource> sources;
     for (const SessionSegment& s : session) {
@@ -512,15 +515,23 @@ struct IndexWriter::Impl {
     merge_outputs.insert(name);
     held.unlock();
     merge::MergeResult merged;
+    std::shared_ptr<const index::SegmentReader> reader;
     try {
       merged = merge::MergeSegments(*dir, manifest.schema, sources, name, nonce);
+      reader = index::SegmentReader::Open(*dir, {name, merged.info.max_doc, 0, 0, nonce}, {.verify_checksums = false});
+    } catch (const IoError& e) {
+      index::RemoveSegmentFiles(*dir, name);  // room for the commit's own files
+      held.lock();
+      merge_outputs.erase(name);
+      ++stats.commit_merges_given_up;
+      stats.commit_merge_error = e.what();
+      return false;
     } catch (...) {
       held.lock();
       merge_outputs.erase(name);
       failure = std::current_exception();
       throw;
     }
-    auto reader = index::SegmentReader::Open(*dir, {name, merged.info.max_doc, 0, 0, nonce}, {.verify_checksums = false});
     held.lock();
     merge_outputs.erase(name);
     uint64_t bytes = 0;
@@ -546,6 +557,7 @@ struct IndexWriter::Impl {
     ++stats.merges;
     stats.segments_merged += sources.size();
     stats.bytes_merged += bytes;
+    return true;
   }
 
   // The background thread: merges what the policy asks, until told to stop.

@@ -126,6 +126,12 @@ class FaultInjectionTest : public ::testing::Test {
       w->DeleteDocument("a7");
       w->Commit();
       committed = true;
+      // A merge at the commit that failed is given up, not an error of the
+      // commit: the writer's stats report it.
+      if (w->stats().commit_merges_given_up > 0) {
+        *threw = true;
+        *error = w->stats().commit_merge_error;
+      }
       w->ForceMerge(1);
     } catch (const Error& e) {
       *threw = true;
@@ -337,6 +343,75 @@ TEST_F(FaultInjectionTest, FullDiskFailsTheCallAndLosesNothing) {
     EXPECT_TRUE(Holds(path, after_)) << context;
     if (HasFailure()) break;
   }
+}
+
+// A merge at the commit (merge_on_commit) that fails is an optimisation
+// given up: the commit publishes the session's segments as they are, and the
+// stats say why. (Here its first file cannot be created; a full disk, which
+// it meets first as it needs room for a copy, is the same IoError.)
+TEST_F(FaultInjectionTest, FailedMergeAtCommitCommitsTheSegmentsUnmerged) {
+  const auto session = [&](const std::string& path) {
+    IndexWriterOptions options;
+    options.ram_budget_bytes = size_t{1} << 20;
+    options.merge_on_commit = true;
+    options.background_merges = false;
+    auto w = IndexWriter::Open(path, options);
+    Expected ignored;
+    AddRange(*w, &ignored, "b", 0, 150);
+    AddRange(*w, &ignored, "c", 0, 6000);  // several segments to merge
+    w->AddDocument(MakeDoc("a9", 9999));
+    w->DeleteDocument("a7");
+    w->Commit();
+    return w->stats();
+  };
+  Expected expected = after_;
+  for (int i = 0; i < 6000; ++i) {
+    const Document d = MakeDoc("c" + std::to_string(i), static_cast<uint64_t>(i));
+    expected[d.id] = std::get<std::string>(d.fields[1].value);
+  }
+  // The merged segment: the last one created before the commit's manifest.
+  auto recording = std::make_shared<FaultPlan>();
+  recording->record = true;
+  IndexWriterStats clean;
+  {
+    ScopedFaults faults(recording);
+    clean = session(FreshCopy("record"));
+  }
+  ASSERT_GE(clean.segments_flushed, 2u);
+  ASSERT_EQ(clean.merges, 1u);
+  const auto log = recording->log();
+  size_t manifest = log.size();
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (log[i].first == testing::FsOp::kCreate && log[i].second.starts_with("commit_")) manifest = std::min(manifest, i);
+  }
+  ASSERT_LT(manifest, log.size());
+  std::string merged;
+  for (size_t i = manifest; i-- > 0 && merged.empty();) {
+    const std::string& name = log[i].second;
+    if (log[i].first == testing::FsOp::kCreate && name.starts_with("seg_") && name.ends_with(".info")) {
+      merged = name.substr(0, name.size() - 5);
+    }
+  }
+  ASSERT_FALSE(merged.empty());
+
+  // Segment names are given in order, so the same session merges into the
+  // same name.
+  const std::string path = FreshCopy("given-up");
+  auto plan = std::make_shared<FaultPlan>();
+  plan->fail_create_of = merged;
+  IndexWriterStats stats;
+  {
+    ScopedFaults faults(plan);
+    stats = session(path);
+  }
+  EXPECT_TRUE(plan->fired());
+  EXPECT_EQ(stats.merges, 0u);
+  EXPECT_EQ(stats.commit_merges_given_up, 1u);
+  EXPECT_NE(stats.commit_merge_error.find("injected"), std::string::npos) << stats.commit_merge_error;
+  EXPECT_TRUE(Holds(path, expected));
+  EXPECT_GT(IndexReader::Open(path)->Summary().segments.size(), 2u);  // the session's segments, unmerged
+  const VerifyReport report = VerifyIndex(path);
+  EXPECT_TRUE(report.notes.empty()) << report.notes.front();  // nothing of the merge left behind
 }
 
 // Opening and searching meet a failing open or listing: an error, no leak,

@@ -149,10 +149,24 @@ class FaultPlan {
   bool sticky = false;       // every operation after it fails too
   uint64_t disk_bytes = UINT64_MAX;  // appends beyond this many bytes hit "disk full"
   PowerLossModel* power_loss = nullptr;  // tracks what a power failure would leave
+  bool record = false;                   // keep every operation in log()
+  std::string fail_create_of;            // the first create of a name starting so fails (once)
 
   // Counts an operation and throws if it is the one to fail.
   void Step(FsOp op, const std::string& what) {
     const uint64_t n = ++operations_;
+    if (record) {
+      std::lock_guard<std::mutex> guard(mu_);
+      log_.emplace_back(op, what);
+    }
+    if (op == FsOp::kCreate && !fail_create_of.empty() && what.starts_with(fail_create_of)) {
+      std::lock_guard<std::mutex> guard(mu_);
+      if (!fired_) {
+        fired_ = true;
+        failed_op_ = op;
+        throw IoError(what + ": create failed: Input/output error (injected)");
+      }
+    }
     if (fail_at == 0 || n < fail_at || (n > fail_at && !sticky)) return;
     {
       std::lock_guard<std::mutex> guard(mu_);
@@ -184,6 +198,11 @@ class FaultPlan {
   }
 
   uint64_t operations() const { return operations_.load(); }
+  // With `record`: operation n (from 1) is log()[n - 1].
+  std::vector<std::pair<FsOp, std::string>> log() const {
+    std::lock_guard<std::mutex> guard(mu_);
+    return log_;
+  }
   uint64_t bytes_appended() const { return bytes_.load(); }
   bool fired() const {
     std::lock_guard<std::mutex> guard(mu_);
@@ -200,6 +219,7 @@ class FaultPlan {
   mutable std::mutex mu_;
   bool fired_ = false;
   FsOp failed_op_ = FsOp::kCreate;
+  std::vector<std::pair<FsOp, std::string>> log_;
 };
 
 class FaultyWritableFile : public store::WritableFile {
@@ -247,6 +267,7 @@ class FaultyDirectory : public store::Directory {
     plan_->Step(FsOp::kList, path());
     return base_->List();
   }
+  bool IsRegularFile(const std::string& name) const override { return base_->IsRegularFile(name); }
   bool Exists(const std::string& name) const override { return base_->Exists(name); }
   uint64_t FileSize(const std::string& name) const override { return base_->FileSize(name); }
   std::unique_ptr<store::WritableFile> Create(const std::string& name) override {

@@ -497,6 +497,12 @@ int RunIndex(const std::vector<std::string>& args) {
   }
   writer->Commit();
   if (commit_every > 0) std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
+  if (const IndexWriterStats stats = writer->stats(); stats.commit_merges_given_up > 0) {
+    std::cerr << "loupe index: warning: every document is committed, but merging the run's segments at the commit "
+                 "failed: "
+              << stats.commit_merge_error << "\nloupe index: the index is sound; 'loupe merge' merges them later"
+              << std::endl;
+  }
   try {
     writer->WaitForMerges();
   } catch (const std::exception& e) {

@@ -53,7 +53,9 @@ struct IndexWriterOptions {
   bool background_merges = false;
   /// Merge policy: at each commit, merge the segments flushed since the last
   /// one into one before publishing them (a bulk load then ends as one
-  /// segment, as after Lucene's flushes and merges).
+  /// segment, as after Lucene's flushes and merges). Such a merge is an
+  /// optimisation: if it fails with an IoError (a full disk: it needs room
+  /// for a copy), the commit goes on without it and the stats say so.
   bool merge_on_commit = false;
   /// Merge policy: merges chosen by the policy and merges at commit stop
   /// short of making a segment larger than this (capped at 2 GiB, which keeps
@@ -73,6 +75,10 @@ struct IndexWriterStats {
   uint64_t merges = 0;              ///< merges committed
   uint64_t segments_merged = 0;     ///< segments they consumed
   uint64_t bytes_merged = 0;        ///< size of the segments they consumed
+  /// Merges at a commit (merge_on_commit) that failed with an IoError, a
+  /// full disk say: the commit went on with those segments as they were.
+  uint64_t commit_merges_given_up = 0;
+  std::string commit_merge_error;  ///< the error of the last one
 };
 
 /// The one writer of an index.
