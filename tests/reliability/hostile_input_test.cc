@@ -526,6 +526,15 @@ TEST(HostileInput, NonRegularFilesAtTheIndexNames) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(still), {}), "keep");
   fs::remove(path + "/write.lock");
 
+  // An index path that is a link to nothing: said so.
+  fs::create_symlink(tmp.Sub("nothing"), tmp.Sub("dangling"));
+  try {
+    IndexWriter::Open(tmp.Sub("dangling"));
+    ADD_FAILURE() << "opened a dangling link";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("symbolic link to nothing"), std::string::npos) << e.what();
+  }
+
   // A manifest name whose number passes 2^64 is not Loupe's: ignored.
   { std::ofstream(path + "/commit_99999999999999999999") << "junk"; }
   EXPECT_EQ(IndexReader::Open(path)->document_count(), 2u);
