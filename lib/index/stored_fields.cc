@@ -16,10 +16,10 @@ namespace loupe::index {
 namespace {
 
 constexpr size_t kBlockBytes = 128 << 10;
-// Train a dictionary once this much has been stored (or at the end, if the
-// segment is large enough to make one worthwhile).
+// Train a dictionary once this much has been stored. A run that ends with
+// less has none: a dictionary (up to kDictionaryBytes, in the file and in
+// each reader's memory) would cost a small segment more than it saves.
 constexpr size_t kTrainingBytes = 4 << 20;
-constexpr size_t kMinTrainingBytes = 256 << 10;
 constexpr size_t kDictionaryBytes = 256 << 10;
 constexpr size_t kSampleBytes = 16 << 10;
 // A copy of compressed blocks lets go of the source's pages this often.
@@ -270,7 +270,7 @@ void StoredFieldsWriter::Compress(RawBlock block) {
 
 void StoredFieldsWriter::TrainDictionary() {
   dictionary_decided_ = true;
-  if (pending_bytes_ >= kMinTrainingBytes && DictionaryMemoryAvailable()) {
+  if (pending_bytes_ >= kTrainingBytes && DictionaryMemoryAvailable()) {
     // Samples: the held-back blocks cut into pieces of about one document.
     std::string samples;
     std::vector<size_t> sizes;

@@ -1,9 +1,9 @@
 // Stored documents: the .docs file. Documents are serialised one after the
 // other into blocks of about 128 KiB, and each block is compressed with zstd,
 // so fetching one document decompresses one block. Once 4 MiB of blocks have
-// been written (or at the end, if the segment has at least 256 KiB), a zstd
-// dictionary is trained on them and used for every block (small blocks of
-// English text compress about 15% better with one).
+// been written, a zstd dictionary is trained on them and used for every block
+// (small blocks of English text compress about 15% better with one); a
+// smaller run has none, as the dictionary would cost it more than it saves.
 //
 // A merge copies the compressed blocks of a large source without deletions
 // as they are, with the source's dictionary and field names: the file is then

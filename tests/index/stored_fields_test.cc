@@ -82,11 +82,11 @@ TEST(StoredFields, CopiedRunsReadBack) {
     fill(writer);
     writer.Finish();
   };
-  auto big = RandomDocs(600, 3000, 1);  // with a varied text, gets a dictionary
+  auto big = RandomDocs(600, 3000, 1);  // with a varied text (over 4 MiB), gets a dictionary
   std::mt19937_64 rng(4);
   for (Document& d : big) {
     std::string text;
-    for (int w = 0; w < 300; ++w) text += "word" + std::to_string(rng() % 5000) + " ";
+    for (int w = 0; w < 1000; ++w) text += "word" + std::to_string(rng() % 5000) + " ";
     d.fields.push_back({"text", text});
   }
   const auto small = RandomDocs(5, 10, 2);     // one block, none
@@ -98,7 +98,7 @@ TEST(StoredFields, CopiedRunsReadBack) {
   write("small.docs", [&](StoredFieldsWriter& w) { for (const auto& d : small) w.Add(d); });
   const store::CheckedFile big_file(dir->Open("big.docs"), kStoredKind, kFormatVersion, 9, true);
   const store::CheckedFile small_file(dir->Open("small.docs"), kStoredKind, kFormatVersion, 9, true);
-  const StoredFieldsReader big_reader(&big_file, 600), small_reader(&small_file, 5);
+  const StoredFieldsReader big_reader(&big_file, static_cast<uint32_t>(big.size())), small_reader(&small_file, 5);
   ASSERT_EQ(big_reader.runs().size(), 1u);
   EXPECT_FALSE(big_reader.runs()[0].dictionary.empty());
 
