@@ -674,6 +674,13 @@ IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 IndexWriter::~IndexWriter() {
   if (!impl_) return;
+  if (impl_->options.finish_merges_on_close) {
+    try {
+      impl_->WaitForMerges();
+    } catch (...) {
+      // A failed merge changed nothing; the next writer's policy tries again.
+    }
+  }
   impl_->StopMerger();
   // Discard the uncommitted session: its files are not referenced by any commit.
   for (auto& s : impl_->session) {

@@ -294,6 +294,28 @@ TEST(Merge, BackgroundMergesKeepTheSegmentCountLow) {
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
+// A writer that is opened, given a few documents, committed and closed, over
+// and over: closing lets the merges its commit asked for finish, so the
+// segments do not pile up one per session; with finish_merges_on_close
+// false, closing cancels them.
+TEST(Merge, ShortSessionsStillMerge) {
+  testing::TempDir tmp;
+  std::mt19937_64 rng(testing::TestSeed());
+  const auto sessions = [&](const std::string& path, bool finish) {
+    for (int session = 0; session < 22; ++session) {
+      auto writer = IndexWriter::Open(path, {.background_merges = true, .finish_merges_on_close = finish});
+      for (int i = 0; i < 20; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(session * 20 + i)));
+      writer->Commit();
+    }
+    const auto summary = IndexReader::Open(path)->Summary();
+    EXPECT_EQ(summary.documents, 440u);
+    EXPECT_TRUE(VerifyIndex(path).ok());
+    return summary.segments.size();
+  };
+  EXPECT_LE(sessions(tmp.Sub("finished"), true), 12u);
+  EXPECT_LE(sessions(tmp.Sub("cancelled"), false), 22u);  // whatever merges won the race
+}
+
 TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");

@@ -51,6 +51,13 @@ struct IndexWriterOptions {
   /// as the tiered policy asks (tiers of similar size, at most ten per tier),
   /// each merge made visible by a commit of its own.
   bool background_merges = false;
+  /// With background merges, what destroying the writer does with them: let
+  /// the merges the policy has chosen finish first (the default, as Lucene's
+  /// close() does), so that a program that opens, adds, commits and closes
+  /// in quick succession still gets its segments merged; or, when false,
+  /// cancel a running merge at once (a quick shutdown: the next writer's
+  /// policy chooses it again).
+  bool finish_merges_on_close = true;
   /// Merge policy: at each commit, merge the segments flushed since the last
   /// one into one before publishing them (a bulk load then ends as one
   /// segment, as after Lucene's flushes and merges). Such a merge is an
@@ -102,8 +109,9 @@ class IndexWriter {
   /// @throws CorruptionError damaged files
   /// @throws IoError the operating system refused a read or write
   static std::unique_ptr<IndexWriter> Open(const std::string& path, const IndexWriterOptions& options = {});
-  /// Discards uncommitted changes, waits for a running background merge to
-  /// stop, and releases the lock. Never throws.
+  /// Discards uncommitted changes, lets background merges finish (or, with
+  /// finish_merges_on_close false, cancels a running one), and releases the
+  /// lock. Never throws: a merge that fails then leaves the index as it was.
   ~IndexWriter();
 
   /// The index's schema, as of now: a copy, since adding documents may add
