@@ -348,7 +348,8 @@ VerifyReport VerifyCommit(const store::Directory* dir, const std::optional<uint6
     }
   }
   const bool locked = dir->Exists(index::kLockFileName) && dir->IsLocked(index::kLockFileName);
-  for (const std::string& name : dir->List()) {
+  const std::vector<std::string> listed = dir->List();
+  for (const std::string& name : listed) {
     if (referenced.contains(name) || !index::IsLoupeFileName(name)) continue;
     if (!dir->IsRegularFile(name)) {
       report.notes.push_back(name + " is not a regular file (a link, FIFO or directory) at a name of the index's "
@@ -359,7 +360,8 @@ VerifyReport VerifyCommit(const store::Directory* dir, const std::optional<uint6
                            (locked ? " (being written by the writer that holds the lock, or left by an interrupted one)"
                                    : " (left by an interrupted writer; the next writer removes it)"));
   }
-  const bool lock_file = dir->Exists(index::kLockFileName);
+  // Listed, not stat()ed: a link to nothing is there too.
+  const bool lock_file = std::find(listed.begin(), listed.end(), index::kLockFileName) != listed.end();
   if (lock_file && !dir->IsRegularFile(index::kLockFileName)) {
     report.notes.push_back(std::string(index::kLockFileName) +
                            " is not a regular file (a link, FIFO or directory): no writer can open the index until "

@@ -355,11 +355,14 @@ struct IndexWriter::Impl {
       merge_outputs.insert(name);
     }
     const auto release = [&] {
-      std::lock_guard<std::mutex> held(mu_);
-      merge_outputs.erase(name);
-      for (CommittedSegment& c : committed) {
-        if (std::find(names.begin(), names.end(), c.entry.name) != names.end()) c.merging = false;
+      {
+        std::lock_guard<std::mutex> held(mu_);
+        merge_outputs.erase(name);
+        for (CommittedSegment& c : committed) {
+          if (std::find(names.begin(), names.end(), c.entry.name) != names.end()) c.merging = false;
+        }
       }
+      merge_cv.notify_all();  // a ForceMerge may wait for these segments
     };
     merge::MergeResult merged;
     try {
@@ -469,6 +472,7 @@ struct IndexWriter::Impl {
     stats.segments_merged += names.size();
     stats.bytes_merged += bytes;
     RemoveUnreferencedFiles(true);
+    merge_cv.notify_all();  // a ForceMerge may wait for the segments merged
     if (unsynced) std::rethrow_exception(unsynced);
     return true;
   }
@@ -702,7 +706,9 @@ std::unique_ptr<IndexWriter> IndexWriter::Open(const std::string& path, const In
     // A new index: refuse a directory that holds anything but Loupe's files,
     // before taking the lock, whose file would be left in it.
     for (const std::string& name : impl->dir->List()) {
-      if (!index::IsLoupeFileName(name)) {
+      // Files only: a folder such as lost+found or .snapshot is the file
+      // system's, not another program's data.
+      if (!index::IsLoupeFileName(name) && impl->dir->IsRegularFile(name)) {
         throw InvalidArgumentError(path + " is not a Loupe index and not empty (it holds '" + name + "')");
       }
     }
@@ -999,21 +1005,27 @@ void IndexWriter::ForceMerge(size_t max_segments) {
   for (;;) {
     std::vector<std::string> names;
     {
-      std::lock_guard<std::mutex> held(m.mu_);
+      std::unique_lock<std::mutex> held(m.mu_);
       m.CheckUsable();
       const auto sizes = m.Sizes();
       const auto merges = merge::FindForcedMerges(sizes, max_segments);
       if (merges.empty()) return;
+      std::vector<std::string> busy;
       for (size_t i : merges[0]) {
-        if (m.committed[i].merging) continue;  // a background merge has it
-        names.push_back(sizes[i].name);
+        // Another merge (a background one a commit started since, or another
+        // thread's ForceMerge) has it.
+        (m.committed[i].merging ? busy : names).push_back(sizes[i].name);
       }
-    }
-    // Background merges (started by a commit since) hold every segment
-    // chosen: wait for them, then choose again.
-    if (names.empty()) {
-      m.WaitForMerges();
-      continue;
+      if (names.empty()) {
+        // Every segment chosen is being merged: wait until those merges end
+        // (publishing or failing), then choose again.
+        m.merge_cv.wait(held, [&] {
+          return m.closing || m.failure || std::none_of(m.committed.begin(), m.committed.end(), [&](const auto& c) {
+                   return c.merging && std::find(busy.begin(), busy.end(), c.entry.name) != busy.end();
+                 });
+        });
+        continue;
+      }
     }
     if (!m.RunMerge(names)) continue;
   }

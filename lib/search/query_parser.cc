@@ -287,7 +287,11 @@ class Parser {
     // term is bounded too (scores stay finite), and checked here, at the
     // '^' that would pass the bound, rather than when the query runs.
     const float combined = LargestBoostProduct(*q) * boost;
-    if (!(combined > 0)) Fail(at, "the boosts here multiply beyond what a float holds (to zero)");
+    // The node's own boost too: a group's may reach zero while a clause's
+    // large one keeps the largest product above it.
+    if (!(combined > 0) || !(q->boost() * boost > 0)) {
+      Fail(at, "the boosts here multiply beyond what a float holds (to zero)");
+    }
     if (combined > kMaxBoost) Fail(at, "the boosts here multiply to more than 10^12");
     return Reboost(q, boost);
   }

@@ -319,7 +319,8 @@ std::unique_ptr<Directory> OpenFileSystemDirectory(const std::string& path, bool
       if (::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
         throw InvalidArgumentError(path + ": not a directory");
       }
-      if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      const bool dangling = ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
+      if (dangling && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
         throw InvalidArgumentError(path + ": a symbolic link to nothing (create its target, or remove the link)");
       }
       throw IoError(path + ": cannot create directory: " + ec.message());

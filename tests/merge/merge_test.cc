@@ -316,6 +316,27 @@ TEST(Merge, ShortSessionsStillMerge) {
   EXPECT_LE(sessions(tmp.Sub("cancelled"), false), 22u);  // whatever merges won the race
 }
 
+// Two threads force-merge at once: the second finds every segment taken by
+// the first, waits for that merge, and both return with one segment.
+TEST(Merge, ConcurrentForceMerges) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < 12; ++commit) {
+    for (int i = 0; i < 30; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 30 + i)));
+    writer->Commit();
+  }
+  ASSERT_EQ(IndexReader::Open(path)->Summary().segments.size(), 12u);
+  std::thread other([&] { writer->ForceMerge(1); });
+  writer->ForceMerge(1);
+  other.join();
+  const auto summary = IndexReader::Open(path)->Summary();
+  EXPECT_EQ(summary.segments.size(), 1u);
+  EXPECT_EQ(summary.documents, 360u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
 TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");

@@ -518,13 +518,28 @@ TEST(HostileInput, NonRegularFilesAtTheIndexNames) {
   std::ifstream kept(outside);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "keep");
 
-  // A lock file that is a link is not followed (nor truncated).
+  // A lock file that is a link is not followed (nor truncated), and verify
+  // says that it stops every writer, a link to nothing too.
   fs::remove(path + "/write.lock");
   fs::create_symlink(outside, path + "/write.lock");
   EXPECT_THROW(IndexWriter::Open(path), IoError);
   std::ifstream still(outside);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(still), {}), "keep");
   fs::remove(path + "/write.lock");
+  fs::create_symlink(tmp.Sub("no-lock"), path + "/write.lock");
+  const VerifyReport locked_out = VerifyIndex(path);
+  EXPECT_TRUE(locked_out.ok());
+  EXPECT_TRUE(std::any_of(locked_out.notes.begin(), locked_out.notes.end(), [](const std::string& n) {
+    return n.find("write.lock is not a regular file") != std::string::npos;
+  }));
+  fs::remove(path + "/write.lock");
+
+  // A new index in a folder that holds only folders (lost+found on a fresh
+  // file system): allowed; a file of another program: refused.
+  fs::create_directories(tmp.Sub("fresh/lost+found"));
+  EXPECT_NO_THROW(IndexWriter::Open(tmp.Sub("fresh"))->Commit());
+  tmp.Write("mine/notes.txt", "mine");
+  EXPECT_THROW(IndexWriter::Open(tmp.Sub("mine")), InvalidArgumentError);
 
   // An index path that is a link to nothing: said so.
   fs::create_symlink(tmp.Sub("nothing"), tmp.Sub("dangling"));

@@ -150,6 +150,10 @@ INSTANTIATE_TEST_SUITE_P(
                           "((((((((oil^0.000001)^0.000001)^0.000001)^0.000001)^0.000001)^0.000001)^0.000001)"
                           "^0.000001)",
                           82, "multiply beyond"},
+                      Bad{"GroupBoostUnderflow",
+                          "(((((((((((trade^1000000)^1000000) gas)^0.000001)^0.000001)^0.000001)^0.000001)"
+                          "^0.000001)^0.000001)^0.000001)^0.000001)^0.000001",
+                          110, "multiply beyond"},
                       Bad{"StackedBoostsPastTheBound", "((oil^1000000)^1000000)^2", 24, "more than 10^12"},
                       Bad{"NestedBoostsPastTheBound", "(((oil^1000000) gas)^1000000 tar)^2", 34, "more than 10^12"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });

@@ -364,7 +364,7 @@ int RunIndex(const std::vector<std::string>& args) {
     if (!quiet) {
       std::cerr << "loupe index: note: using " << budget_threads << " thread(s), not " << threads
                 << ": each needs at least 16 MiB of the " << (writer_options.ram_budget_bytes >> 20)
-                << " MiB that --ram-budget " << ram_mib << " leaves after reading and compressing\n";
+                << " MiB left for in-memory segments (--ram-budget " << ram_mib << ")\n";
     }
     threads = budget_threads;
   }
