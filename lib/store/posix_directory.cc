@@ -148,6 +148,13 @@ class PosixDirectory : public Directory {
       if (err == ELOOP || err == ENXIO) throw IoError(p + ": " + op + " failed: not a regular file");
       ThrowIo(p, op, err);
     }
+    CheckRegular(fd, p, op);
+    return fd;  // O_NONBLOCK does nothing to a regular file's reads and writes
+  }
+
+  // The status of `fd`, open at `p`, which must be a regular file; else
+  // closes it and throws, saying what `op` met.
+  static struct stat CheckRegular(int fd, const std::string& p, const char* op) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
       const int err = errno;
@@ -158,7 +165,7 @@ class PosixDirectory : public Directory {
       ::close(fd);
       throw IoError(p + ": " + op + " failed: not a regular file");
     }
-    return fd;  // O_NONBLOCK does nothing to a regular file's reads and writes
+    return st;
   }
 
   std::vector<std::string> List() const override {
@@ -206,16 +213,7 @@ class PosixDirectory : public Directory {
     // Non-blocking: a FIFO put where a file should be must not hang the open.
     const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) ThrowIo(p, "open", errno);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
-      ::close(fd);
-      ThrowIo(p, "stat", err);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      throw IoError(p + ": not a regular file");
-    }
+    const struct stat st = CheckRegular(fd, p, "open");
     const auto size = static_cast<size_t>(st.st_size);
     void* addr = nullptr;
     if (size > 0) {
