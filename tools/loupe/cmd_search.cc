@@ -574,7 +574,7 @@ int RunSearch(const std::vector<std::string>& args) {
     }
   }
   const std::string batch_mode = vm.count("mode") ? vm["mode"].as<std::string>() : "or";
-  if (batch && vm.count("count") && batch_mode != "query" && batch_mode != "count") {
+  if (batch && vm.count("count") && (batch_mode == "or" || batch_mode == "and" || batch_mode == "phrase")) {
     throw UsageError("--count with --queries applies to --mode query (--mode count counts every line)");
   }
   // A batch writes a run file ranked by score: these would be ignored.
