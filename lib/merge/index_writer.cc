@@ -331,7 +331,8 @@ struct IndexWriter::Impl {
   // Merges the committed segments named, then commits the result (a commit of
   // its own: the session's uncommitted changes stay uncommitted, the ones to
   // the merged segments carried over to the new segment). Caller holds no
-  // lock. Returns false if the merge was abandoned (a source vanished).
+  // lock. Returns false if the merge was abandoned (a source vanished) or not
+  // started (another merge holds a source).
   bool RunMerge(const std::vector<std::string>& names) {
     std::vector<merge::MergeSource> sources;
     std::vector<index::LiveDocs> snapshots;  // committed deletions when the merge starts
@@ -341,6 +342,10 @@ struct IndexWriter::Impl {
     {
       std::lock_guard<std::mutex> held(mu_);
       snapshots.reserve(names.size());
+      // Another merge took one of them since they were chosen: choose again.
+      for (const CommittedSegment& c : committed) {
+        if (c.merging && std::find(names.begin(), names.end(), c.entry.name) != names.end()) return false;
+      }
       for (const std::string& n : names) {
         for (CommittedSegment& c : committed) {
           if (c.entry.name != n) continue;
@@ -838,13 +843,29 @@ IndexWriter::AddResult IndexWriter::AddDocument(const Document& doc, bool replac
       if (scalar == nullptr || scalar->stored) trimmed->fields.push_back(f);
     }
   }
-  bool replaced = m.DeleteSessionId(doc.id, hash);
-  replaced = m.DeleteCommittedId(doc.id) || replaced;
+  // What can fail (a new in-memory segment creates files; the id table
+  // grows) comes before the old version is deleted: a failed add must not
+  // leave an update turned into a delete for the next commit to publish.
   const uint32_t slot = m.CheckOut();
   index::MemorySegment* memory = m.session[slot].memory.get();
+  bool replaced = false;
+  try {
+    if ((m.id_count + 1) * 2 > m.ids.size()) m.GrowIds();
+  } catch (...) {
+    m.session[slot].in_use = false;
+    throw;
+  }
+  try {
+    replaced = m.DeleteSessionId(doc.id, hash);
+    replaced = m.DeleteCommittedId(doc.id) || replaced;
+  } catch (...) {
+    // Half deleted (a damaged segment): no commit may publish that.
+    m.session[slot].in_use = false;
+    m.failure = std::current_exception();
+    throw;
+  }
   // The id is entered (with the doc number it will get) before the document is
   // inverted, so a concurrent add of the same id replaces this one.
-  if ((m.id_count + 1) * 2 > m.ids.size()) m.GrowIds();
   {
     Impl::Location& l = m.ids[m.FindSlot(doc.id, hash)];
     if (!l.used) {
@@ -1016,9 +1037,10 @@ void IndexWriter::ForceMerge(size_t max_segments) {
         // thread's ForceMerge) has it.
         (m.committed[i].merging ? busy : names).push_back(sizes[i].name);
       }
-      if (names.empty()) {
-        // Every segment chosen is being merged: wait until those merges end
-        // (publishing or failing), then choose again.
+      if (!busy.empty()) {
+        // Segments chosen are being merged: wait until those merges end
+        // (publishing or failing), then choose again, rather than merge the
+        // rest (perhaps one big segment rewritten for nothing).
         m.merge_cv.wait(held, [&] {
           return m.closing || m.failure || std::none_of(m.committed.begin(), m.committed.end(), [&](const auto& c) {
                    return c.merging && std::find(busy.begin(), busy.end(), c.entry.name) != busy.end();

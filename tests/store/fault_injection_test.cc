@@ -414,6 +414,27 @@ TEST_F(FaultInjectionTest, FailedMergeAtCommitCommitsTheSegmentsUnmerged) {
   EXPECT_TRUE(report.notes.empty()) << report.notes.front();  // nothing of the merge left behind
 }
 
+// An update whose add fails (here its new in-memory segment cannot create
+// its files) leaves the old version: a commit after it, from this thread or
+// another, must not publish the update as a delete.
+TEST_F(FaultInjectionTest, FailedUpdateKeepsTheOldVersion) {
+  const std::string path = FreshCopy("update");
+  auto plan = std::make_shared<FaultPlan>();
+  plan->fail_create_of = "seg_";
+  {
+    ScopedFaults faults(plan);
+    auto w = IndexWriter::Open(path);
+    EXPECT_THROW(w->AddDocument(MakeDoc("a9", 9999)), IoError);
+    try {
+      w->Commit();
+    } catch (const Error&) {
+      // Refusing to commit is fine too; publishing the half update is not.
+    }
+  }
+  EXPECT_TRUE(plan->fired());
+  EXPECT_TRUE(Holds(path, before_));
+}
+
 // Opening and searching meet a failing open or listing: an error, no leak,
 // and the next attempt succeeds.
 TEST_F(FaultInjectionTest, ReaderFailuresAreErrors) {
