@@ -907,7 +907,13 @@ bool IndexWriter::DeleteDocument(std::string_view id) {
   m.CheckUsable();
   const uint64_t hash = XXH3_64bits(id.data(), id.size());
   bool found = m.DeleteSessionId(id, hash);
-  found = m.DeleteCommittedId(id) || found;
+  try {
+    found = m.DeleteCommittedId(id) || found;
+  } catch (...) {
+    // Half deleted (a damaged segment): no commit may publish that.
+    if (found) m.failure = std::current_exception();
+    throw;
+  }
   if (found) ++m.stats.documents_deleted;
   return found;
 }
@@ -925,6 +931,11 @@ void IndexWriter::Commit() {
   std::unique_lock<CommitLock> commit_guard(m.commit_mu_);
   std::unique_lock<std::mutex> held(m.mu_);
   m.CheckUsable();
+  // A manifest is only written with a schema every reader accepts: one that
+  // is not would leave the index unreadable once the old commit is gone.
+  // Checked before the session's segments are flushed and merged (which
+  // renumbers them), so that a refusal leaves the writer as it was.
+  m.manifest.schema.Validate();
   for (uint32_t slot = 0; slot < m.session.size(); ++slot) {
     if (m.session[slot].memory) m.FlushSlot(held, slot);
   }
@@ -933,9 +944,6 @@ void IndexWriter::Commit() {
   next.generation = m.manifest.generation + 1;
   next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
   next.segments.clear();
-  // A manifest is only written with a schema every reader accepts: one that
-  // is not would leave the index unreadable once the old commit is gone.
-  next.schema.Validate();
   std::exception_ptr unsynced;
   try {
     const auto write_live = [&](const std::string& segment, uint64_t nonce, const index::LiveDocs& live) {
