@@ -410,6 +410,8 @@ struct IndexWriter::Impl {
     next.next_segment = manifest.next_segment;
     next.written_by = std::string("loupe ") + LOUPE_VERSION_STRING;
     index::SegmentEntry entry{name, max_doc, merged_committed.deleted(), 0, nonce};
+    // A merged segment with nothing live is left out of the commit.
+    const bool kept = max_doc > 0 && merged_committed.deleted() < max_doc;
     std::exception_ptr unsynced;
     std::shared_ptr<const index::SegmentReader> reader;
     try {
@@ -431,15 +433,11 @@ struct IndexWriter::Impl {
         }
       }
       if (!placed) segments.push_back(entry);
-      if (max_doc == 0 || merged_committed.deleted() == max_doc) {
-        std::erase_if(segments, [&](const index::SegmentEntry& e) { return e.name == name; });
-      }
+      if (!kept) std::erase_if(segments, [&](const index::SegmentEntry& e) { return e.name == name; });
       next.segments = std::move(segments);
       // Opened before the manifest names it: once it is published nothing
       // may fail, or the writer would be left behind the index on disk.
-      if (std::any_of(next.segments.begin(), next.segments.end(), [&](const auto& e) { return e.name == name; })) {
-        reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
-      }
+      if (kept) reader = index::SegmentReader::Open(*dir, entry, {.verify_checksums = false});
       index::WriteManifest(*dir, next);
     } catch (const UnsyncedCommitError&) {
       // Published: readers may already use the merged segment, so it stays
@@ -460,7 +458,7 @@ struct IndexWriter::Impl {
         swapped.push_back(std::move(committed[i]));
       } else if (!placed) {
         placed = true;
-        if (std::any_of(next.segments.begin(), next.segments.end(), [&](const auto& e) { return e.name == name; })) {
+        if (kept) {
           CommittedSegment c{reader, entry, std::nullopt, false, std::nullopt, false};
           if (merged_committed.deleted() > 0) c.committed_live = merged_committed;
           if (merged_working.deleted() > 0) c.live = merged_working;

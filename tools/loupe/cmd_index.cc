@@ -250,8 +250,9 @@ int RunIndex(const std::vector<std::string>& args) {
       ("schema", po::value<std::string>(),
        "FILE: a JSON schema giving fields their types (text, keyword, date, integer, stored) over what is "
        "inferred from the first values; see docs/SCHEMA.md")
-      ("threads", po::value<int>()->default_value(1), "indexing threads (at most one per 16 MiB of the RAM budget left after reading and "
-       "compressing take theirs: 16 MiB, and a zstd input's window)")
+      ("threads", po::value<int>()->default_value(1),
+       "indexing threads (at most one per 16 MiB of the RAM budget left after reading and compressing take "
+       "theirs: 16 MiB, and a zstd input's window)")
       ("ram-budget", po::value<size_t>()->default_value(256),
        "MiB of memory for the run: in-memory segments get what reading and compressing do not need")
       ("on-error", po::value<std::string>()->default_value("fail"),

@@ -553,14 +553,16 @@ int RunSearch(const std::vector<std::string>& args) {
     throw UsageError("--k1 must be between 0 and 100 and --b between 0 and 1");
   }
   // Read unsigned: "-1" arrives as 2^64 - 1.
-  if (search_options.k > (1u << 20))
+  if (search_options.k > (1u << 20)) {
     throw UsageError("-k must be between 1 and 1048576 (0 with --count or --facet)");
+  }
   if (search_options.offset > (1u << 20)) throw UsageError("--offset must be between 0 and 1048576");
   if (search_options.offset > (1u << 20) - search_options.k) {
     throw UsageError("-k plus --offset must be at most 1048576");
   }
   const bool batch = vm.count("queries") > 0;
-  const bool counting = vm.count("count") > 0 || (batch && vm.count("mode") && vm["mode"].as<std::string>() == "count");
+  const std::string batch_mode = vm.count("mode") ? vm["mode"].as<std::string>() : "or";
+  const bool counting = vm.count("count") > 0 || (batch && batch_mode == "count");
   if (search_options.k == 0 && !counting && search_options.facets.empty()) {
     throw UsageError("-k must be at least 1 (--count gives the number of matching documents, --facet "
                      "counts without hits)");
@@ -573,7 +575,6 @@ int RunSearch(const std::vector<std::string>& args) {
       throw UsageError(std::string("--") + batch_only + " applies to --queries");
     }
   }
-  const std::string batch_mode = vm.count("mode") ? vm["mode"].as<std::string>() : "or";
   if (batch && vm.count("count") && (batch_mode == "or" || batch_mode == "and" || batch_mode == "phrase")) {
     throw UsageError("--count with --queries applies to --mode query (--mode count counts every line)");
   }
