@@ -321,9 +321,12 @@ struct IndexWriter::Impl {
   std::vector<merge::SegmentSize> Sizes() const {
     std::vector<merge::SegmentSize> sizes;
     for (const CommittedSegment& c : committed) {
-      uint64_t bytes = 0;
-      for (const auto& f : c.reader->info().files) bytes += f.size;
-      sizes.push_back({c.entry.name, bytes, c.entry.max_doc, c.entry.deleted});
+      merge::SegmentSize size{.name = c.entry.name, .docs = c.entry.max_doc, .deleted = c.entry.deleted};
+      for (const auto& f : c.reader->info().files) {
+        size.bytes += f.size;
+        if (f.extension == "post" || f.extension == "pos") size.postings_bytes = std::max(size.postings_bytes, f.size);
+      }
+      sizes.push_back(std::move(size));
     }
     return sizes;
   }
@@ -1029,6 +1032,14 @@ void IndexWriter::WaitForMerges() { impl_->WaitForMerges(); }
 void IndexWriter::ForceMerge(size_t max_segments) {
   Impl& m = *impl_;
   m.WaitForMerges();
+  {
+    // Refused before any work when the segments it would make cannot be
+    // written (a merge bound to fail could take hours on an index that big).
+    std::lock_guard<std::mutex> held(m.mu_);
+    m.CheckUsable();
+    const std::string why = merge::ForcedMergeOverLimit(m.Sizes(), max_segments, merge::ForcedMergeLimit());
+    if (!why.empty()) throw InvalidArgumentError("cannot merge into " + std::to_string(std::max<size_t>(max_segments, 1)) + ": " + why);
+  }
   for (;;) {
     std::vector<std::string> names;
     {

@@ -1,9 +1,14 @@
 #include "merge/merge_policy.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numeric>
+#include <string>
+
+#include "index/postings_format.h"
 
 namespace loupe::merge {
 
@@ -64,6 +69,66 @@ std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>
   const size_t excess = segments.size() - max_segments + 1;
   const size_t n = std::min(excess, options.max_forced_merge_at_once);
   return {std::vector<size_t>(order.begin(), order.begin() + static_cast<long>(n))};
+}
+
+namespace {
+
+std::atomic<uint64_t> forced_merge_limit{index::kMaxPostingsFileBytes};
+
+std::string GiB(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", bytes / (uint64_t{1} << 30));
+  return text;
+}
+
+}  // namespace
+
+uint64_t ForcedMergeLimit() { return forced_merge_limit.load(std::memory_order_relaxed); }
+void SetForcedMergeLimitForTesting(uint64_t bytes) { forced_merge_limit = bytes; }
+
+std::string ForcedMergeOverLimit(const std::vector<SegmentSize>& segments, size_t max_segments, uint64_t limit,
+                                 const MergePolicyOptions& options) {
+  max_segments = std::max<size_t>(max_segments, 1);
+  if (FindForcedMerges(segments, max_segments, options).empty()) return "";  // nothing to merge
+  double total = 0;
+  for (const SegmentSize& s : segments) total += s.live_postings_bytes();
+  const auto fewest = static_cast<uint64_t>(std::ceil(total / static_cast<double>(limit)));
+  const std::string advice = "; the format allows " + GiB(static_cast<double>(limit)) +
+                             " of postings or positions per segment (docs/FORMAT.md, Limits): ask for at least " +
+                             std::to_string(std::max<uint64_t>(fewest, max_segments + 1)) + " segments";
+  if (total > static_cast<double>(limit) * static_cast<double>(max_segments)) {
+    return "the index holds about " + GiB(total) + " of postings or positions, too much for " +
+           std::to_string(max_segments) + (max_segments == 1 ? " segment" : " segments") + advice;
+  }
+  // Each round's sources become one segment of their summed live size.
+  std::vector<SegmentSize> current = segments;
+  for (;;) {
+    const auto merges = FindForcedMerges(current, max_segments, options);
+    if (merges.empty()) return "";
+    SegmentSize merged{.name = "merged"};
+    double bytes = 0, postings = 0;
+    for (size_t i : merges[0]) {
+      bytes += current[i].live_bytes();
+      postings += current[i].live_postings_bytes();
+      merged.docs += current[i].docs - current[i].deleted;
+    }
+    if (postings > static_cast<double>(limit)) {
+      return "merging " + std::to_string(merges[0].size()) + (merges[0].size() == 1 ? " segment" : " segments") +
+             " into one would make about " + GiB(postings) + " of postings or positions" + advice;
+    }
+    merged.bytes = static_cast<uint64_t>(bytes);
+    merged.postings_bytes = static_cast<uint64_t>(postings);
+    std::vector<bool> gone(current.size(), false);
+    for (size_t i : merges[0]) gone[i] = true;
+    std::vector<SegmentSize> next;
+    for (size_t i = 0; i < current.size(); ++i) {
+      if (!gone[i]) next.push_back(std::move(current[i]));
+    }
+    // A merge of one segment (purging its deletions) leaves no deletions to
+    // purge: the next round finds nothing.
+    next.push_back(std::move(merged));
+    current = std::move(next);
+  }
 }
 
 }  // namespace loupe::merge

@@ -19,7 +19,11 @@ struct SegmentSize {
   uint64_t bytes = 0;    // files on disk
   uint32_t docs = 0;     // max_doc
   uint32_t deleted = 0;
-  double live_bytes() const { return docs == 0 ? 0.0 : static_cast<double>(bytes) * (docs - deleted) / docs; }
+  // The larger of its .post and .pos files: the ones the format caps.
+  uint64_t postings_bytes = 0;
+  double live_bytes() const { return LiveShare(bytes); }
+  double live_postings_bytes() const { return LiveShare(postings_bytes); }
+  double LiveShare(uint64_t of) const { return docs == 0 ? 0.0 : static_cast<double>(of) * (docs - deleted) / docs; }
 };
 
 struct MergePolicyOptions {
@@ -45,5 +49,19 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
 // until none is returned). Ignores the size limit, as a forced merge must.
 std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>& segments, size_t max_segments,
                                                   const MergePolicyOptions& options = {});
+
+// Why forcing the index to `max_segments` would make a segment whose .post or
+// .pos passes `limit` bytes (the format's 32-bit offsets), or "" when as far
+// as the sizes tell it would not. Plays FindForcedMerges' rounds through, a
+// merge's output estimated as its sources' live share of those files, so
+// that a forced merge bound to fail is refused before it rewrites anything.
+// (Only an estimate: the segment writer still refuses the real overflow.)
+// The limit IndexWriter::ForceMerge passes: index::kMaxPostingsFileBytes
+// (a test lowers it to reach it with small indexes).
+uint64_t ForcedMergeLimit();
+void SetForcedMergeLimitForTesting(uint64_t bytes);
+
+std::string ForcedMergeOverLimit(const std::vector<SegmentSize>& segments, size_t max_segments, uint64_t limit,
+                                 const MergePolicyOptions& options = {});
 
 }  // namespace loupe::merge

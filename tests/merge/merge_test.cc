@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "loupe/error.h"
@@ -15,6 +16,7 @@
 #include "loupe/query.h"
 #include "loupe/searcher.h"
 #include "merge/merge_policy.h"
+#include "index/postings_format.h"
 #include "ingest/document_reader.h"
 #include "merge/segment_merger.h"
 #include "test_util.h"
@@ -337,6 +339,43 @@ TEST(Merge, ConcurrentForceMerges) {
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
+// A forced merge whose segment would pass the format's limit on .post/.pos
+// (lowered here to the size of one segment's files) is refused before it
+// writes anything, not after rewriting the index.
+TEST(Merge, ForceMergePastTheFormatLimitIsRefusedUpfront) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < 3; ++commit) {
+    for (int i = 0; i < 200; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 200 + i)));
+    writer->Commit();
+  }
+  uint64_t largest = 0;
+  std::set<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    files.insert(entry.path().filename().string());
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".post" || ext == ".pos") largest = std::max<uint64_t>(largest, entry.file_size());
+  }
+  merge::SetForcedMergeLimitForTesting(largest + 1);
+  try {
+    writer->ForceMerge(1);
+    ADD_FAILURE() << "expected InvalidArgumentError";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("ask for at least"), std::string::npos) << e.what();
+  }
+  writer->ForceMerge(3);  // nothing to merge: fine
+  merge::SetForcedMergeLimitForTesting(index::kMaxPostingsFileBytes);
+  std::set<std::string> after;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) after.insert(entry.path().filename().string());
+  EXPECT_EQ(files, after);  // nothing written, nothing removed
+  EXPECT_EQ(IndexReader::Open(path)->Summary().segments.size(), 3u);
+  writer->ForceMerge(1);
+  EXPECT_EQ(IndexReader::Open(path)->Summary().segments.size(), 1u);
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
 TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
@@ -465,6 +504,49 @@ TEST(MergePolicy, ForcedMergesReachTheTarget) {
   }
   EXPECT_EQ(count, 3u);
   EXPECT_EQ(rounds, 3u);
+}
+
+// The limit check plays the forced merge's rounds through: every merge it
+// would run is estimated from its sources' live share of .post/.pos.
+TEST(MergePolicy, ForcedMergesPastTheLimitAreFoundUpfront) {
+  const uint64_t gib = uint64_t{1} << 30;
+  const uint64_t limit = 4 * gib;
+  const auto seg = [](const std::string& name, uint64_t postings, uint32_t docs, uint32_t deleted) {
+    return merge::SegmentSize{.name = name, .bytes = 2 * postings, .docs = docs, .deleted = deleted,
+                              .postings_bytes = postings};
+  };
+  // 3 x 1.5 GiB: two segments are fine (the two smallest merged make 3
+  // GiB), one is not (4.5 GiB in all).
+  const std::vector<merge::SegmentSize> three = {seg("a", 3 * gib / 2, 100, 0), seg("b", 3 * gib / 2, 100, 0),
+                                                 seg("c", 3 * gib / 2, 100, 0)};
+  EXPECT_EQ(merge::ForcedMergeOverLimit(three, 2, limit), "");
+  const std::string one = merge::ForcedMergeOverLimit(three, 1, limit);
+  EXPECT_NE(one.find("ask for at least 2 segments"), std::string::npos) << one;
+  // Deleted documents do not count: half of each deleted fits in one.
+  const std::vector<merge::SegmentSize> halves = {seg("a", 3 * gib / 2, 100, 50), seg("b", 3 * gib / 2, 100, 50),
+                                                  seg("c", 3 * gib / 2, 100, 50)};
+  EXPECT_EQ(merge::ForcedMergeOverLimit(halves, 1, limit), "");
+  // Uneven, within twice the limit in all: 3 + 3 + 0.5 GiB into two merges
+  // the two smallest (3.5 GiB, fine); 3 + 2 + 2 GiB (and a byte) merges the
+  // two 2s, just over the limit.
+  EXPECT_EQ(merge::ForcedMergeOverLimit({seg("a", 3 * gib, 10, 0), seg("b", 3 * gib, 10, 0), seg("c", gib / 2, 10, 0)},
+                                        2, limit),
+            "");
+  const std::string uneven = merge::ForcedMergeOverLimit(
+      {seg("a", 3 * gib, 10, 0), seg("b", 2 * gib + 1, 10, 0), seg("c", 2 * gib, 10, 0)}, 2, limit);
+  EXPECT_NE(uneven.find("merging 2 segments into one"), std::string::npos) << uneven;
+  // Over many rounds (at most 4 at once), 40 segments of 0.2 GiB: into
+  // three fits; into two, the rounds leave 0.8 + 0.8 + 3.2 + 3.2 GiB and
+  // then merge the three smallest, 4.8 GiB (although 8 GiB would fit in
+  // two segments of 4).
+  std::vector<merge::SegmentSize> many;
+  for (int i = 0; i < 40; ++i) many.push_back(seg("s" + std::to_string(i), gib / 5, 10, 0));
+  const merge::MergePolicyOptions rounds{.max_forced_merge_at_once = 4};
+  EXPECT_EQ(merge::ForcedMergeOverLimit(many, 3, limit, rounds), "");
+  const std::string late = merge::ForcedMergeOverLimit(many, 2, limit, rounds);
+  EXPECT_NE(late.find("merging 3 segments into one"), std::string::npos) << late;
+  // Nothing to merge: nothing to refuse.
+  EXPECT_EQ(merge::ForcedMergeOverLimit({seg("big", 5 * gib, 10, 0)}, 1, limit), "");
 }
 
 }  // namespace

@@ -156,6 +156,10 @@ class IndexWriter {
   /// any that a concurrent commit starts on the segments it would merge.
   /// A writer opened with `create` over an existing index has no committed
   /// segments until its first commit: it merges nothing before then.
+  /// @throws InvalidArgumentError a segment it would make would pass the
+  ///         format's 4 GiB of postings or positions (docs/FORMAT.md,
+  ///         Limits), as estimated from the segments' sizes before merging
+  ///         anything; the message says how many segments to ask for
   /// @throws UnsyncedCommitError a merge was committed, but the directory
   ///         could not be synced after it
   /// @throws IoError a merge failed; the index is unchanged by it
