@@ -106,6 +106,11 @@ void ResolveColumns(const Document& doc, Schema& schema, std::vector<ColumnValue
             return fail(where + (s ? Quoted(*s) + " is not an ISO 8601 date in years 0000-9999 UTC (e.g. 2023-06-30T12:00:00Z)"
                                                   : std::string("expected an ISO 8601 date string")));
           }
+          // A year or a month is a period, not a date: a query may name one,
+          // a value needs at least a day (as inference does).
+          if (date->precision < util::DatePrecision::kDay) {
+            return fail(where + Quoted(*s) + " is a year or a month: a date value needs at least a day (YYYY-MM-DD)");
+          }
           v.number = date->first_ms;
           break;
         }

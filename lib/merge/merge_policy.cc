@@ -24,18 +24,36 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
     const int tier = static_cast<int>(std::floor(std::log(size / options.floor_bytes) / std::log(options.tier_factor)));
     tiers[tier].push_back(i);
   }
+  const auto live = [&](size_t i) { return segments[i].live_bytes(); };
+  const auto cap = static_cast<double>(options.max_segment_bytes);
   for (auto& [tier, members] : tiers) {
-    std::sort(members.begin(), members.end(),
-              [&](size_t a, size_t b) { return segments[a].live_bytes() < segments[b].live_bytes(); });
+    std::sort(members.begin(), members.end(), [&](size_t a, size_t b) { return live(a) < live(b); });
     while (members.size() >= options.segments_per_tier) {
-      std::vector<size_t> merge(members.begin(), members.begin() + std::min(options.max_merge_at_once, members.size()));
+      // The smallest ones, as many as one merge takes without its result
+      // passing the size cap (any two fit: each is below half of it).
+      std::vector<size_t> merge;
+      double total = 0;
+      for (size_t i : members) {
+        if (merge.size() == options.max_merge_at_once || total + live(i) > cap) break;
+        merge.push_back(i);
+        total += live(i);
+      }
+      if (merge.size() < 2) break;
+      // A merge that is mostly one source would rewrite it to take in a
+      // little (a 17 MB segment and nine of 10 kB: the tier's floor lumps
+      // them together). That one waits for peers of its size.
+      if (live(merge.back()) > options.max_merge_skew * total) {
+        members.erase(std::find(members.begin(), members.end(), merge.back()));
+        continue;
+      }
       members.erase(members.begin(), members.begin() + static_cast<long>(merge.size()));
       for (size_t i : merge) taken[i] = true;
       merges.push_back(std::move(merge));
     }
   }
-  // Segments with many deletions: rewritten alone (or with the next smallest
-  // heavily deleted ones) to drop the deleted documents.
+  // Segments with many deletions: rewritten to drop the deleted documents,
+  // the smallest together while the result stays within the cap (a big one
+  // alone: it only shrinks).
   std::vector<size_t> deleted;
   for (size_t i = 0; i < segments.size(); ++i) {
     const SegmentSize& s = segments[i];
@@ -43,9 +61,15 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
       deleted.push_back(i);
     }
   }
-  for (size_t at = 0; at < deleted.size(); at += options.max_merge_at_once) {
-    merges.emplace_back(deleted.begin() + static_cast<long>(at),
-                        deleted.begin() + static_cast<long>(std::min(deleted.size(), at + options.max_merge_at_once)));
+  std::sort(deleted.begin(), deleted.end(), [&](size_t a, size_t b) { return live(a) < live(b); });
+  for (size_t at = 0; at < deleted.size();) {
+    std::vector<size_t> merge{deleted[at]};
+    double total = live(deleted[at]);
+    for (++at; at < deleted.size() && merge.size() < options.max_merge_at_once && total + live(deleted[at]) <= cap; ++at) {
+      merge.push_back(deleted[at]);
+      total += live(deleted[at]);
+    }
+    merges.push_back(std::move(merge));
   }
   return merges;
 }
@@ -55,11 +79,14 @@ std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>
   max_segments = std::max<size_t>(max_segments, 1);
   std::vector<size_t> order(segments.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  const bool has_deletes = std::any_of(segments.begin(), segments.end(), [](const SegmentSize& s) { return s.deleted > 0; });
   if (segments.size() <= max_segments) {
-    // Already few enough; a single segment with deletions is still rewritten
-    // when one is asked for, so that "merge to one" also purges deletions.
-    if (max_segments == 1 && segments.size() == 1 && has_deletes) return {{0}};
+    // Few enough: what is left is purging deletions, a segment holding some
+    // rewritten alone (one per round), so that a forced merge always leaves
+    // an index without deleted documents, as Lucene's forceMerge(1) does
+    // for one segment and forceMergeDeletes for any number.
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (segments[i].deleted > 0) return {{i}};
+    }
     return {};
   }
   std::sort(order.begin(), order.end(),

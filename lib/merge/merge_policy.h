@@ -2,10 +2,12 @@
 // TieredMergePolicy. Segments are grouped into tiers of similar size (each
 // tier holds segments up to `tier_factor` times larger than the one below);
 // when a tier has `segments_per_tier` segments, the smallest of them (at most
-// `max_merge_at_once`) are merged into one of the next tier. Segments with
-// many deletions are merged even when their tier is not full, to reclaim the
-// space, and segments that would grow past `max_segment_bytes` are left
-// alone. So the number of segments grows with the logarithm of the index.
+// `max_merge_at_once`) are merged into one of the next tier, unless one of
+// them would be most of the merge (it is left for peers of its size).
+// Segments with many deletions are merged even when their tier is not full,
+// to reclaim the space. No merge makes a segment past `max_segment_bytes`
+// (segments of half of it are left alone). So the number of segments grows
+// with the logarithm of the index.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,10 @@ struct MergePolicyOptions {
   uint64_t floor_bytes = uint64_t{2} << 20;        // smaller segments all count as this size
   uint64_t max_segment_bytes = uint64_t{2} << 30;  // .post/.pos offsets are 32-bit
   double reclaim_deletes_ratio = 0.3;              // merge a segment this deleted regardless
+  // A merge's largest source is at most this share of it; a larger one would
+  // be rewritten for little gain, and waits (Lucene's TieredMergePolicy
+  // prefers merges of low skew likewise).
+  double max_merge_skew = 0.5;
 };
 
 // Merges to run now, each a list of segment indices (into `segments`). A
@@ -46,7 +52,8 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
 
 // Merges that bring the index to at most `max_segments` segments (smallest
 // first, at most max_forced_merge_at_once at a time; run them and ask again
-// until none is returned). Ignores the size limit, as a forced merge must.
+// until none is returned), then rewrite each segment left with deleted
+// documents. Ignores the size limit, as a forced merge must.
 std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>& segments, size_t max_segments,
                                                   const MergePolicyOptions& options = {});
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "loupe/error.h"
+#include "util/date.h"
 #include "util/utf8.h"
 
 namespace loupe {
@@ -239,7 +240,11 @@ std::string BoostText(float boost) {
 
 }  // namespace
 
-std::string Query::ToString() const {
+std::string Query::ToString() const { return Text(nullptr); }
+
+std::string Query::ToString(const Schema& schema) const { return Text(&schema); }
+
+std::string Query::Text(const Schema* schema) const {
   switch (kind_) {
     case Kind::kTerm: return field_ + ":" + term_ + BoostText(boost_);
     case Kind::kPrefix: return field_ + ":" + term_ + "*" + BoostText(boost_);
@@ -263,13 +268,18 @@ std::string Query::ToString() const {
         if (i) s += " ";
         if (clauses_[i].occur == Occur::kMust) s += "+";
         if (clauses_[i].occur == Occur::kMustNot) s += "-";
-        s += clauses_[i].query->ToString();
+        s += clauses_[i].query->Text(schema);
       }
       return s + ")" + BoostText(boost_);
     }
     case Kind::kKeyword: return field_ + ":\"" + Quote(term_) + "\"";
     case Kind::kRange: {
-      const auto end = [](int64_t v, int64_t open) { return v == open ? std::string("*") : std::to_string(v); };
+      const ScalarField* scalar = schema != nullptr ? schema->FindScalar(field_) : nullptr;
+      const bool dates = scalar != nullptr && scalar->type == ScalarType::kDate;
+      const auto end = [&](int64_t v, int64_t open) {
+        if (v == open) return std::string("*");
+        return dates ? util::FormatDate(v, util::DatePrecision::kMillisecond) : std::to_string(v);
+      };
       return field_ + ":[" + end(lower_, INT64_MIN) + " TO " + end(upper_, INT64_MAX) + "]";
     }
     case Kind::kMatchAll: return "*";

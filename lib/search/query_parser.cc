@@ -416,8 +416,9 @@ class Parser {
       if (!lower || !upper) return Query::Range(field.name, 1, 0);
       return Query::Range(field.name, *lower, *upper);
     }
-    // A value is read as written up to a space or ')' ("n:-5" is minus
-    // five, not an exclusion), or quoted.
+    // A value is read as written up to a space, ')' or '^' ("n:-5" is
+    // minus five, not an exclusion), a backslash making the next character
+    // literal as in words (t:R\&D, t:a\)b), or quoted.
     if (pos_ < text_.size() && text_[pos_] == '(') {
       Fail(at, "field '" + field.name + "' takes one value or a range after the ':'; a group is for text fields (write (" +
                    field.name + ":a OR " + field.name + ":b))");
@@ -425,10 +426,16 @@ class Parser {
     Token value;
     if (pos_ < text_.size() && text_[pos_] != '"' && !IsSpace(text_[pos_]) && text_[pos_] != ')') {
       value.offset = pos_;
+      bool escaped_end = false;
       while (pos_ < text_.size() && !IsSpace(text_[pos_]) && text_[pos_] != ')' && text_[pos_] != '^') {
+        escaped_end = text_[pos_] == '\\';
+        if (escaped_end) {
+          if (pos_ + 1 >= text_.size()) Fail(pos_, "'\\' at the end of the query");
+          ++pos_;
+        }
         value.text.push_back(text_[pos_++]);
       }
-      if (value.text.back() == '*') {
+      if (value.text.back() == '*' && !escaped_end) {
         Fail(pos_ - 1, "'*' (a prefix) needs a text field; '" + field.name + "' has type " + ScalarTypeName(field.type));
       }
       Advance();

@@ -1153,6 +1153,7 @@ std::string Describe(const char* what, float value) {
 // whether the document matches `query` (not read from the wording: an
 // exclusion deep inside a group is a non-match that says "excluded").
 Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint32_t doc, bool& matched) {
+  const Schema& schema = ctx.prepared.impl().reader->manifest.schema;  // dates written as dates
   const float b = boost * query.boost();
   matched = true;
   const auto no_match = [&matched](std::string why) {
@@ -1168,7 +1169,7 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
     const search::Bm25 bm25 = MakeBm25(ctx, f, b * field_weight * idf);
     Explanation x;
     x.value = bm25.Score(freq, doc);
-    x.description = std::string(what) + " " + query.ToString() + ": weight * tf / (tf + k1 * (1 - b + b * length / avgLength))";
+    x.description = std::string(what) + " " + query.ToString(schema) + ": weight * tf / (tf + k1 * (1 - b + b * length / avgLength))";
     x.details.push_back({bm25.weight, "weight = boost * field weight * idf", {
         {b, "boost", {}}, {field_weight, "field weight", {}}, {idf, "idf = log(1 + (N - df + 0.5) / (df + 0.5))", {}}}});
     x.details.push_back({freq, query.kind() == Query::Kind::kPhrase ? "tf (phrase frequency)" : "tf, occurrences in the document", {}});
@@ -1186,24 +1187,24 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
     case Query::Kind::kKeyword:
     case Query::Kind::kRange: {
       std::unique_ptr<Scorer> s = Build(query, b, ctx);
-      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString());
-      return {0, "filter " + query.ToString() + " (score 0)", {}};
+      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString(schema));
+      return {0, "filter " + query.ToString(schema) + " (score 0)", {}};
     }
     case Query::Kind::kTerm: {
       const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
       index::TermInfo info;
-      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return no_match("no match: " + query.ToString());
+      if (!ctx.segment.terms().Lookup(f.number, query.term(), &info)) return no_match("no match: " + query.ToString(schema));
       index::PostingsCursor c;
       ctx.segment.OpenPostings(f.number, info, &c);
-      if (c.Advance(doc) != doc) return no_match("no match: " + query.ToString());
+      if (c.Advance(doc) != doc) return no_match("no match: " + query.ToString(schema));
       return leaf(f, query.field(), ctx.prepared.TermIdf(f, query.term()), static_cast<float>(c.freq()), "term");
     }
     case Query::Kind::kPhrase:
     case Query::Kind::kPrefix: {
       std::unique_ptr<Scorer> s = Build(query, boost, ctx);
-      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString());
+      if (!s || s->Advance(doc) != doc) return no_match("no match: " + query.ToString(schema));
       e.value = s->Score();
-      e.description = (query.kind() == Query::Kind::kPhrase ? "phrase " : "prefix (sum over its terms) ") + query.ToString();
+      e.description = (query.kind() == Query::Kind::kPhrase ? "phrase " : "prefix (sum over its terms) ") + query.ToString(schema);
       if (auto* phrase = dynamic_cast<search::PhraseScorer*>(s.get())) {
         const FieldStatistics& f = ctx.prepared.impl().Field(query.field());
         float idf = 0;
@@ -1213,19 +1214,19 @@ Explanation ExplainNode(const Query& query, float boost, BuildContext& ctx, uint
       return e;
     }
     case Query::Kind::kBoolean: {
-      e.description = OnlyExclusions(query) ? "every document except those of " + query.ToString()
-                                            : "sum of the matching clauses of " + query.ToString();
+      e.description = OnlyExclusions(query) ? "every document except those of " + query.ToString(schema)
+                                            : "sum of the matching clauses of " + query.ToString(schema);
       for (const Query::Clause& c : query.clauses()) {
         bool clause_matched;
         Explanation x = ExplainNode(*c.query, b, ctx, doc, clause_matched);
         if (c.occur == Query::Occur::kMustNot) {
-          if (clause_matched) return no_match("excluded by -" + c.query->ToString());
+          if (clause_matched) return no_match("excluded by -" + c.query->ToString(schema));
           continue;
         }
-        if (!clause_matched && c.occur == Query::Occur::kMust) return no_match("no match: required " + c.query->ToString());
+        if (!clause_matched && c.occur == Query::Occur::kMust) return no_match("no match: required " + c.query->ToString(schema));
         if (clause_matched) e.details.push_back(std::move(x));
       }
-      if (e.details.empty() && !OnlyExclusions(query)) return no_match("no match: " + query.ToString());
+      if (e.details.empty() && !OnlyExclusions(query)) return no_match("no match: " + query.ToString(schema));
       for (const Explanation& d : e.details) e.value += d.value;
       return e;
     }

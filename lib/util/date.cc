@@ -108,8 +108,13 @@ std::optional<DatePeriod> ParseIsoDate(std::string_view s) {
       const int64_t sign = s[p++] == '-' ? -1 : 1;
       int64_t oh = 0, om = 0;
       if (!Digits(s, p, 2, &oh) || oh > 23) return std::nullopt;
-      if (p < s.size() && s[p] == ':') ++p;
-      if (p < s.size() && !Digits(s, p, 2, &om)) return std::nullopt;
+      // ±hh, ±hhmm or ±hh:mm (a colon needs its minutes).
+      if (p < s.size() && s[p] == ':') {
+        ++p;
+        if (!Digits(s, p, 2, &om)) return std::nullopt;
+      } else if (p < s.size() && !Digits(s, p, 2, &om)) {
+        return std::nullopt;
+      }
       if (om > 59) return std::nullopt;
       offset_minutes = sign * (oh * 60 + om);
     }

@@ -313,6 +313,18 @@ cp -r "$idx" "$work/twice"
 expect_status 0 "$LOUPE" delete "$work/twice" --id loupe-news-001 --id loupe-news-001
 grep -q "^deleted 1 document(s)$" /tmp/loupe-cli-out.$$ || fail "delete of a repeated id: $(cat /tmp/loupe-cli-out.$$)"
 
+# Deleting most of a segment gets it rewritten by the merge policy after the
+# commit (the deletions do not stay on disk until a 'loupe merge').
+ids=$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in open(sys.argv[1]) if l.strip()))' \
+  "$LOUPE_SOURCE_DIR/corpus/news.jsonl")
+cp -r "$idx" "$work/most" && "$LOUPE" merge "$work/most" --quiet
+before=$("$LOUPE" info "$work/most" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+# shellcheck disable=SC2086
+expect_status 0 "$LOUPE" delete "$work/most" --quiet $(printf -- '--id %s ' $(echo "$ids" | tr ' ' '\n' | head -30))
+info=$("$LOUPE" info "$work/most" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["documents"], d["deleted"])')
+[[ $info == "$((before - 30)) 0" ]] ||
+  fail "30 of $before deleted: 'documents deleted' is '$info', expected '$((before - 30)) 0' (the segment rewritten)"
+
 # Merging or deleting where there is no index is an error that creates nothing.
 for cmd in "merge $work/no-index" "delete $work/no-index --id x"; do
   # shellcheck disable=SC2086

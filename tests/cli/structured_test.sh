@@ -64,6 +64,12 @@ grep -q "date: " "$work/sorted.txt" || fail "--sort date prints the dates"
 "$LOUPE" search "$idx" '*' -k 0 --facet date:year --facet date:day --json >"$work/twice.json" || fail "--facet twice"
 python3 -c 'import json,sys; f=json.loads(open(sys.argv[1]).read().splitlines()[-1])["facets"]; assert sorted(f) == ["date:day", "date:year"], f' \
   "$work/twice.json" || fail "facet keys of one field twice: $(tail -c 300 "$work/twice.json")"
+"$LOUPE" search "$idx" '*' -k 0 --facet date:year --facet date:day >"$work/twice.txt" || fail "--facet twice (text)"
+[[ $(grep -c '^date:year (\|^date:day (' "$work/twice.txt") == 2 ]] || fail "text facet headings: $(cat "$work/twice.txt")"
+# Explanations write date ranges as dates, not milliseconds.
+"$LOUPE" search "$idx" '+trade +date:[2020 TO *]' --explain -k 1 >"$work/explain.txt" || fail "--explain with a date filter"
+grep -q 'filter date:\[2020-01-01T00:00:00.000Z TO \*\] (score 0)' "$work/explain.txt" ||
+  fail "explained date filter: $(grep filter "$work/explain.txt")"
 "$LOUPE" search "$idx" '*' -k 0 --facet topics --facet topics >/dev/null 2>&1; [[ $? == 2 ]] || fail "--facet given twice"
 
 # Facets over all matching documents.
@@ -123,6 +129,8 @@ assert "m" not in {f["name"] for f in s["scalar_fields"]}, s
 [[ $? == 2 ]] || fail "a range on a keyword field is a syntax error"
 "$LOUPE" search "$idx" trade --sort section >/dev/null 2>"$work/err.txt" && fail "sorting by a keyword field"
 grep -q "not a date or integer field" "$work/err.txt" || fail "sort error: $(cat "$work/err.txt")"
+"$LOUPE" search "$idx" trade --sort -section >/dev/null 2>"$work/err.txt" && fail "sorting by a keyword field, descending"
+grep -q -- "--sort -section: 'section' is not" "$work/err.txt" || fail "sort error names the option as given: $(cat "$work/err.txt")"
 "$LOUPE" search "$idx" trade --facet url >/dev/null 2>&1 && fail "a facet of a stored-only field"
 "$LOUPE" index "$work/idx3" "$corpus" --create --schema "$work/no-such-schema.json" >/dev/null 2>"$work/err.txt"
 [[ $? == 1 ]] && grep -q "no-such-schema.json: cannot read the schema file: No such file or directory" "$work/err.txt" ||

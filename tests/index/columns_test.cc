@@ -188,6 +188,18 @@ TEST(Columns, ValuesAreTypedInferredAndCheckedAgainstTheSchema) {
     EXPECT_NE(std::string(e.what()).find("field 'date' (date): '3-MAR-1987' is not an ISO 8601 date"), std::string::npos);
   }
   EXPECT_EQ(schema.scalar_fields.size(), known);
+  // A year or a month names a period, not a date: a value needs a day.
+  for (const char* period : {"2023", "2023-06"}) {
+    Document partial;
+    partial.id = "3";
+    partial.fields = {{"date", std::string(period)}};
+    try {
+      ResolveColumns(partial, schema, &values, &unstored);
+      FAIL() << period;
+    } catch (const InvalidArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find("a date value needs at least a day"), std::string::npos) << e.what();
+    }
+  }
   std::vector<std::string> notes;
   ResolveColumns(bad, schema, &values, &unstored, &notes);
   ASSERT_EQ(notes.size(), 1u);

@@ -482,6 +482,62 @@ TEST(MergePolicy, HeavilyDeletedSegmentsAreRewritten) {
   EXPECT_EQ(merges[0], std::vector<size_t>{0});
 }
 
+// A full tier whose smallest ten are one big segment and nine tiny ones
+// (the floor lumps them in one tier) does not rewrite the big one to take in
+// the tiny ones: they wait for a tenth of their size, and merge alone.
+TEST(MergePolicy, SkewedMergesWait) {
+  std::vector<merge::SegmentSize> segments = {{"big", 17 << 20, 1000, 0}};
+  for (int i = 0; i < 9; ++i) segments.push_back({"tiny" + std::to_string(i), 10 << 10, 10, 0});
+  EXPECT_TRUE(merge::FindMerges(segments).empty());
+  segments.push_back({"tiny9", 10 << 10, 10, 0});
+  const auto merges = merge::FindMerges(segments);
+  ASSERT_EQ(merges.size(), 1u);
+  EXPECT_EQ(merges[0].size(), 10u);
+  for (size_t i : merges[0]) EXPECT_TRUE(segments[i].name.starts_with("tiny"));
+}
+
+// No merge the policy chooses makes a segment past max_segment_bytes: ten
+// segments of 0.45 of it merge two at a time, heavily deleted ones are
+// grouped only while their live bytes fit.
+TEST(MergePolicy, MergesStayUnderTheSizeCap) {
+  const merge::MergePolicyOptions options{.max_segment_bytes = uint64_t{1} << 30};
+  const auto check = [&](const std::vector<merge::SegmentSize>& segments, size_t expected_merges) {
+    const auto merges = merge::FindMerges(segments, options);
+    EXPECT_EQ(merges.size(), expected_merges);
+    for (const auto& m : merges) {
+      double live = 0;
+      for (size_t i : m) live += segments[i].live_bytes();
+      EXPECT_TRUE(m.size() == 1 || live <= static_cast<double>(options.max_segment_bytes)) << m.size() << " " << live;
+    }
+  };
+  std::vector<merge::SegmentSize> near_half;
+  for (int i = 0; i < 10; ++i) near_half.push_back({"s" + std::to_string(i), (uint64_t{45} << 30) / 100, 1000, 0});
+  check(near_half, 1);  // two of them; the eight left are too few for a tier
+  std::vector<merge::SegmentSize> deleted;  // 1.9x the cap, 35% deleted: 1.235x live, each alone
+  for (int i = 0; i < 10; ++i) deleted.push_back({"d" + std::to_string(i), (uint64_t{19} << 30) / 10, 1000, 350});
+  check(deleted, 10);
+  std::vector<merge::SegmentSize> small_deleted;  // 0.2x the cap, 40% deleted: five in a merge
+  for (int i = 0; i < 10; ++i) small_deleted.push_back({"e" + std::to_string(i), (uint64_t{2} << 30) / 10, 1000, 400});
+  const auto merges = merge::FindMerges(small_deleted, options);
+  size_t merged = 0;
+  for (const auto& m : merges) merged += m.size();
+  EXPECT_EQ(merged, 10u);
+  check(small_deleted, merges.size());
+}
+
+// Once few enough, a forced merge rewrites each segment left holding
+// deleted documents, one per round.
+TEST(MergePolicy, ForcedMergesPurgeDeletions) {
+  std::vector<merge::SegmentSize> segments = {{"a", 10 << 20, 100, 0}, {"b", 20 << 20, 100, 5}, {"c", 30 << 20, 100, 0}};
+  EXPECT_EQ(merge::FindForcedMerges(segments, 5), (std::vector<std::vector<size_t>>{{1}}));
+  segments[1].deleted = 0;
+  EXPECT_TRUE(merge::FindForcedMerges(segments, 3).empty());
+  // Merging first (the two smallest, a and b), then purging c.
+  segments[2].deleted = 10;  // 27 MiB live: still the largest
+  EXPECT_EQ(merge::FindForcedMerges(segments, 2), (std::vector<std::vector<size_t>>{{0, 1}}));
+  EXPECT_EQ(merge::FindForcedMerges({segments[2], {"ab", 30 << 20, 200, 0}}, 2), (std::vector<std::vector<size_t>>{{0}}));
+}
+
 TEST(MergePolicy, ForcedMergesReachTheTarget) {
   std::vector<merge::SegmentSize> segments;
   for (int i = 0; i < 25; ++i) segments.push_back({"s" + std::to_string(i), uint64_t(i + 1) << 20, 10, 0});

@@ -66,6 +66,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"LoneStarMatchesAll", "*", "*"},
         Case{"KeywordIsExact", "topics:Earn", "topics:\"Earn\""},
         Case{"QuotedKeyword", "topics:\"crude oil\"", "topics:\"crude oil\""},
+        // Escapes as in words: a backslash makes the next character part of the value.
+        Case{"EscapedKeyword", "topics:R\\&D", "topics:\"R&D\""},
+        Case{"EscapedKeywordParenAndSpace", "topics:a\\)b topics:x\\ y", "(topics:\"a)b\" topics:\"x y\")"},
+        Case{"EscapedKeywordStar", "topics:ea\\*", "topics:\"ea*\""},
         Case{"DateRangeCoversWholeDays", "date:[2023-01-01 TO 2023-06-30]", "date:[1672531200000 TO 1688169599999]"},
         Case{"OpenDateRange", "date:[2023-01-01 TO *]", "date:[1672531200000 TO *]"},
         Case{"ExclusiveBounds", "date:{2023-02 TO 2023-04}", "date:[1677628800000 TO 1680307199999]"},
@@ -155,7 +159,8 @@ INSTANTIATE_TEST_SUITE_P(
                           "^0.000001)^0.000001)^0.000001)^0.000001)^0.000001",
                           110, "multiply beyond"},
                       Bad{"StackedBoostsPastTheBound", "((oil^1000000)^1000000)^2", 24, "more than 10^12"},
-                      Bad{"NestedBoostsPastTheBound", "(((oil^1000000) gas)^1000000 tar)^2", 34, "more than 10^12"}),
+                      Bad{"NestedBoostsPastTheBound", "(((oil^1000000) gas)^1000000 tar)^2", 34, "more than 10^12"},
+                      Bad{"KeywordEndsInBackslash", "topics:ab\\", 10, "at the end of the query"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return std::string(info.param.name); });
 
 TEST(Parse, DeepNestingIsBoundedNotAStackOverflow) {

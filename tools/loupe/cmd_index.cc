@@ -499,7 +499,10 @@ int RunIndex(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   writer->Commit();
-  if (commit_every > 0) std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
+  // (Said once: a run ending on a --commit-every boundary has said it.)
+  if (commit_every > 0 && (docs_read == 0 || docs_read % commit_every != 0)) {
+    std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
+  }
   if (const IndexWriterStats stats = writer->stats(); stats.commit_merges_given_up > 0) {
     std::cerr << "loupe index: warning: every document is committed, but merging the run's segments at the commit "
                  "failed: "

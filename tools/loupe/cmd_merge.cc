@@ -16,14 +16,17 @@ namespace {
 constexpr std::string_view kMergeUsage =
     "DIR [--max-segments N]\n\n"
     "Merges the segments of the index in DIR until at most N remain (default 1),\n"
-    "dropping deleted documents, and commits. Readers that are open keep their\n"
-    "snapshot; new readers see the merged index.";
+    "and rewrites any other segment holding deleted documents, so that none are\n"
+    "left; commits. Readers that are open keep their snapshot; new readers see\n"
+    "the merged index.";
 
 constexpr std::string_view kDeleteUsage =
     "DIR --id ID...\n\n"
     "Deletes the documents with these ids and commits. They vanish from results at\n"
-    "once and from disk when their segments are merged. Like rm, it exits 1 when\n"
-    "an id is not in the index, after deleting and committing the others.";
+    "once and from disk when their segments are merged: after the commit, a segment\n"
+    "with 30% or more of its documents deleted is rewritten without them ('loupe\n"
+    "merge' drops them all). Like rm, it exits 1 when an id is not in the index,\n"
+    "after deleting and committing the others.";
 
 }  // namespace
 
@@ -78,7 +81,9 @@ int RunDelete(const std::vector<std::string>& args) {
   const std::string dir = vm["dir"].as<std::string>();
   // Deleting from an index that is not there is a mistake, not a new index.
   IndexReader::Open(dir, {.verify_checksums = false});
-  auto writer = IndexWriter::Open(dir);
+  // With the merge policy, as `loupe index` has: segments left mostly
+  // deleted are rewritten (the writer lets the merge finish on closing).
+  auto writer = IndexWriter::Open(dir, {.background_merges = true});
   size_t deleted = 0, missing = 0;
   std::set<std::string> asked;  // an id given twice is deleted once, not then "not found"
   for (const std::string& id : vm["id"].as<std::vector<std::string>>()) {
@@ -91,6 +96,13 @@ int RunDelete(const std::vector<std::string>& args) {
     }
   }
   writer->Commit();
+  try {
+    writer->WaitForMerges();
+  } catch (const std::exception& e) {
+    // The deletions are committed; a merge that failed left the index as it was.
+    std::cerr << "loupe delete: warning: the deletions are committed, but merging segments failed: " << e.what()
+              << "\nloupe delete: the index is sound; 'loupe merge' tries again\n";
+  }
   if (!vm.count("quiet")) {
     std::cout << "deleted " << FormatCount(deleted) << " document(s)";
     if (missing > 0) std::cout << "; " << FormatCount(missing) << " id(s) not found";

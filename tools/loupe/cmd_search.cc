@@ -156,9 +156,12 @@ void PrintFacets(const SearchResults& results, bool json, const std::vector<std:
     std::cout << w.str() << "\n";
     return;
   }
-  for (const FacetResult& f : results.facets) {
-    std::cout << f.field << " (" << results.total_hits.value_or(0) << " matching documents, " << f.missing
-              << " without a value)\n";
+  for (size_t i = 0; i < results.facets.size(); ++i) {
+    const FacetResult& f = results.facets[i];
+    // Named as asked (date:year), as the JSON keys are: one field may be
+    // counted by several intervals.
+    std::cout << (i < keys.size() ? keys[i] : f.field) << " (" << results.total_hits.value_or(0)
+              << " matching documents, " << f.missing << " without a value)\n";
     size_t width = 0;
     for (const FacetCount& c : f.counts) width = std::max(width, util::CountCharacters(util::PrintableText(c.value)));
     for (const FacetCount& c : f.counts) {
@@ -603,7 +606,8 @@ int RunSearch(const std::vector<std::string>& args) {
   if (!search_options.sort.field.empty()) {
     const auto type = scalar_type(search_options.sort.field);
     if (type != ScalarType::kDate && type != ScalarType::kInteger) {
-      throw UsageError("--sort " + search_options.sort.field + ": not a date or integer field of this index");
+      throw UsageError("--sort " + vm["sort"].as<std::string>() + ": '" + search_options.sort.field +
+                       "' is not a date or integer field of this index (or write --sort score)");
     }
   }
   for (const FacetRequest& facet : search_options.facets) {

@@ -151,8 +151,9 @@ class IndexWriter {
   void Commit();
 
   /// Merges committed segments until at most `max_segments` remain (0 counts
-  /// as 1), dropping deleted documents, each merge committed (uncommitted
-  /// changes stay uncommitted). Waits for background merges first, and for
+  /// as 1), dropping deleted documents, then rewrites each segment still
+  /// holding committed deletions, so that none are left; each merge is
+  /// committed (uncommitted changes stay uncommitted). Waits for background merges first, and for
   /// any that a concurrent commit starts on the segments it would merge.
   /// A writer opened with `create` over an existing index has no committed
   /// segments until its first commit: it merges nothing before then.

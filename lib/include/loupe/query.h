@@ -103,10 +103,16 @@ class Query {
   const std::vector<Clause>& clauses() const { return clauses_; }
 
   /// A canonical text form, e.g. (+body:china title:"trade talk"~2^2 -body:war).
+  /// A range holds integers: one over a date field is in milliseconds since
+  /// 1970-01-01 UTC here.
   std::string ToString() const;
+  /// The same, with ranges over the schema's date fields written as ISO 8601
+  /// dates (date:[2020-01-01T00:00:00.000Z TO *]), as explanations show them.
+  std::string ToString(const Schema& schema) const;
 
  private:
   Query() = default;
+  std::string Text(const Schema* schema) const;
 
   Kind kind_ = Kind::kMatchNone;
   std::string field_;
