@@ -31,14 +31,28 @@ QueryPtr Query::Term(std::string field, std::string term, float boost) {
   return q;
 }
 
+constexpr uint32_t kMaxPhraseSpan = uint32_t{1} << 20;
+
 QueryPtr Query::Phrase(std::string field, std::vector<PhraseTerm> terms, uint32_t slop, float boost) {
   if (terms.empty()) return MatchNone();
   if (terms.size() == 1) return Term(std::move(field), std::move(terms[0].term), boost);
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kPhrase;
   q->field_ = std::move(field);
-  // Positions relative to the first term.
+  // Positions relative to the first term, in order (as Lucene's
+  // PhraseQuery requires), and within what a query of 1 MiB could span: a
+  // wrapped-around or huge gap matched nothing and wrote gigabytes of
+  // stop-word gaps in ToString().
   const uint32_t first = terms[0].position;
+  for (size_t i = 1; i < terms.size(); ++i) {
+    if (terms[i].position < terms[i - 1].position) {
+      throw InvalidArgumentError("phrase positions must not decrease: '" + terms[i].term + "' at " +
+                                 std::to_string(terms[i].position) + " follows " + std::to_string(terms[i - 1].position));
+    }
+  }
+  if (terms.back().position - first > kMaxPhraseSpan) {
+    throw InvalidArgumentError("a phrase may span at most 2^20 positions");
+  }
   for (auto& t : terms) t.position -= first;
   q->phrase_ = std::move(terms);
   q->slop_ = slop;
@@ -56,6 +70,9 @@ QueryPtr Query::Prefix(std::string field, std::string prefix, float boost) {
 }
 
 QueryPtr Query::Boolean(std::vector<Clause> clauses, float boost) {
+  for (const Clause& c : clauses) {
+    if (c.query == nullptr) throw InvalidArgumentError("a Boolean query's clause has no query (null)");
+  }
   auto q = std::shared_ptr<Query>(new Query());
   q->kind_ = Kind::kBoolean;
   q->clauses_ = std::move(clauses);

@@ -893,19 +893,20 @@ void CheckQueryFields(const Query& query, const Schema& schema) {
   }
   const ScalarField* scalar = schema.FindScalar(name);
   if (scalar == nullptr) throw InvalidArgumentError("unknown field '" + name + "' in the query");
-  const char* type = ScalarTypeName(scalar->type);
+  // "a keyword field", "a date field", "an integer field".
+  const std::string type = std::string(scalar->type == ScalarType::kInteger ? "an " : "a ") + ScalarTypeName(scalar->type);
   if (scalar->type == ScalarType::kStored) {
     throw InvalidArgumentError("field '" + name + "' is stored only, not searchable");
   }
   if (text_query) {
     throw InvalidArgumentError(
-        "field '" + name + "' is a " + type + " field: terms, phrases and prefixes need a text field (" +
+        "field '" + name + "' is " + type + " field: terms, phrases and prefixes need a text field (" +
         (scalar->type == ScalarType::kKeyword ? "Query::Keyword" : "Query::Range") + " searches it)");
   }
   const bool fits = query.kind() == Query::Kind::kKeyword ? scalar->type == ScalarType::kKeyword
                                                           : scalar->type != ScalarType::kKeyword;
   if (!fits) {
-    throw InvalidArgumentError("field '" + name + "' is a " + type + " field: " +
+    throw InvalidArgumentError("field '" + name + "' is " + type + " field: " +
                                (query.kind() == Query::Kind::kKeyword ? "Query::Range" : "Query::Keyword") +
                                " searches it");
   }
@@ -929,12 +930,18 @@ void CheckRequest(const Query& query, const SearchOptions& options, const Schema
   }
 }
 
-// A hit of this searcher's snapshot: in range, and the document it names.
+// A hit of this searcher's snapshot: in range, the document it names, and
+// live in it (a hit of an older snapshot could name a deleted or replaced
+// version that the segment still holds).
 void CheckHit(const IndexReader::Impl& reader, const Hit& hit) {
   const auto& segments = reader.segments;
   if (hit.segment >= segments.size() || hit.doc >= segments[hit.segment]->max_doc() ||
       segments[hit.segment]->Id(hit.doc) != hit.id) {
     throw InvalidArgumentError("the hit does not belong to this searcher's index");
+  }
+  if (!segments[hit.segment]->IsLive(hit.doc)) {
+    throw InvalidArgumentError("the hit names a document deleted or replaced in this searcher's snapshot (a hit of an "
+                               "older reader?)");
   }
 }
 

@@ -192,11 +192,19 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
     if (end < text.size() || cut) out += options.ellipsis;
     return out;
   }
-  // Start at the window's first word (or the text's start when close).
+  // Start at the window's first word, or at the text's start (less its
+  // leading white space) when that is close and keeps within the limit.
   uint32_t from = tokens[best_begin].start;
-  if (best_begin == 0 || tokens[best_begin].char_start < 40) from = 0;
+  const bool from_start = best_begin == 0 || (tokens[best_begin].char_start < 40 && tokens[best_end].char_end <= limit);
+  if (from_start) {
+    from = 0;
+    while (from < tokens[best_begin].start && (text[from] == ' ' || text[from] == '\t' || text[from] == '\n' ||
+                                               text[from] == '\r')) {
+      ++from;
+    }
+  }
   const uint32_t to = tokens[best_end].end;
-  if (from > 0) out += options.ellipsis;
+  if (!from_start) out += options.ellipsis;
   uint32_t at = from;
   for (size_t k = best_begin; k <= best_end; ++k) {
     if (!tokens[k].hit) continue;

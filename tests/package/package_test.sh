@@ -56,7 +56,8 @@ step "build examples/ against the moved prefix with find_package(Loupe)"
 generator=()
 [[ -n ${CMAKE_GENERATOR:-} ]] && generator=(-G "$CMAKE_GENERATOR")
 "$CMAKE" -S "$LOUPE_SOURCE_DIR/examples" -B "$work/examples" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_PREFIX_PATH="$prefix" >"$work/configure.log" ||
+  -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" \
+  >"$work/configure.log" ||
   { cat "$work/configure.log"; fail "examples/ does not configure against the package"; }
 grep -qF "$prefix" "$work/examples/CMakeCache.txt" || fail "find_package(Loupe) did not use the moved prefix"
 "$CMAKE" --build "$work/examples" --parallel "$JOBS" >"$work/build.log" ||

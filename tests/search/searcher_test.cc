@@ -339,6 +339,13 @@ TEST_F(SearcherTest, SnippetsCutWholeCharactersAndSaySo) {
   const std::string words = s.Snippet(*trade, "body", cyrillic, {.max_chars = 60});
   EXPECT_GE(chars(words), 55) << words;  // 60 characters, not 60 bytes (33 characters)
   EXPECT_LE(chars(words), 63) << words;  // and the two markers, the ellipsis
+  // The text's start is kept only within the limit; its leading white
+  // space never.
+  const std::string late = "one two three four five six seven eight nine ten eleven twelve trade thirteen fourteen";
+  const std::string window = s.Snippet(*trade, "body", late, short_);
+  EXPECT_LE(chars(window), 30 + 2 + 2) << window;  // the markers, ellipses at both ends
+  EXPECT_NE(window.find("[trade]"), std::string::npos) << window;
+  EXPECT_EQ(s.Snippet(*trade, "body", "  \n trade winds"), "[trade] winds");
   // `-(-trade)` is `trade`: its words are marked.
   EXPECT_EQ(s.Snippet(*ParseQuery("-(-trade)", s.reader().schema()), "body", "free trade now"), "free [trade] now");
   EXPECT_EQ(s.Snippet(*ParseQuery("now -trade", s.reader().schema()), "body", "free trade now"), "free trade [now]");
@@ -361,6 +368,28 @@ TEST_F(SearcherTest, DeletedDocumentsNeverAppear) {
   const QueryPtr q = ParseQuery("alpha", s.reader().schema());
   EXPECT_EQ(s.Count(*q), 48u);
   for (const Hit& h : s.Search(*q, {.k = 100}).hits) EXPECT_TRUE(h.id != "d0" && h.id != "d7");
+  // A hit of this snapshot, handed to a searcher of a later one where its
+  // document is deleted (and the segment, holding live ones, still there):
+  // refused, not fetched as if live.
+  const Hit d1 = s.Search(*ParseQuery("alpha", s.reader().schema()), {.k = 100}).hits.at(0);
+  writer->DeleteDocument(d1.id);
+  writer->Commit();
+  const Searcher later(IndexReader::Open(tmp.Sub("idx")));
+  EXPECT_EQ(later.reader().document_count(), 47u);
+  EXPECT_THROW(later.Fetch(d1), InvalidArgumentError);
+  EXPECT_THROW(later.Explain(*q, d1), InvalidArgumentError);
+  EXPECT_NO_THROW(s.Fetch(d1));  // its own snapshot still has it
+}
+
+// Programmatic queries that cannot mean anything are refused when built: a
+// null clause, phrase positions that go back (they wrapped around to 2^32),
+// a phrase spanning more than a query of 1 MiB could.
+TEST(QueryBuilders, RefuseWhatCannotMatch) {
+  EXPECT_THROW(Query::Boolean({{Query::Occur::kMust, nullptr}}), InvalidArgumentError);
+  EXPECT_THROW(Query::Phrase("body", {{"harbour", 3}, {"ferri", 0}}), InvalidArgumentError);
+  EXPECT_THROW(Query::Phrase("body", {{"ferri", 0}, {"harbour", UINT32_MAX}}), InvalidArgumentError);
+  EXPECT_EQ(Query::Phrase("body", {{"ferri", 5}, {"harbour", 5}, {"light", 7}})->ToString(),
+            "body:\"ferri harbour ? light\"");
 }
 
 // A prefix with more than 1,024 terms keeps those in the most live

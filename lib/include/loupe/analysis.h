@@ -36,7 +36,7 @@ namespace loupe {
 
 /// One term of an analysed text, as TokenStream::token() gives it.
 struct Token {
-  std::string_view term;  ///< valid until the stream advances
+  std::string_view term{};  ///< valid until the stream advances
   uint32_t position = 0;  ///< 0 for the first token; stop words leave gaps
   uint32_t start = 0;     ///< byte offset of the token's first byte in the input
   uint32_t end = 0;       ///< byte offset one past its last byte
@@ -61,7 +61,7 @@ struct AnalyzerConfig {
   bool english_possessives = false;                    ///< step 3: "China's" -> "China"
   bool join_acronyms = false;                          ///< step 4: "u.s" -> "us"
   StopWords stop_words = StopWords::kNone;             ///< step 5
-  std::string stemmer;                                 ///< step 6: "" for none, else a stemmer named above
+  std::string stemmer{};                               ///< step 6: "" for none, else a stemmer named above
   uint32_t max_token_length = 255;                     ///< in UTF-16 code units; longer tokens are cut
 
   bool operator==(const AnalyzerConfig&) const = default;
@@ -100,10 +100,10 @@ class Analyzer {
 
   /// A Token that owns its term (Analyze()).
   struct OwnedToken {
-    std::string term;   ///< the analysed term
-    uint32_t position;  ///< as Token::position
-    uint32_t start;     ///< as Token::start
-    uint32_t end;       ///< as Token::end
+    std::string term{}; ///< the analysed term
+    uint32_t position{};  ///< as Token::position
+    uint32_t start{};   ///< as Token::start
+    uint32_t end{};     ///< as Token::end
     bool operator==(const OwnedToken&) const = default;
   };
   /// Convenience: the whole token list (allocates; use TokenStream in loops).

@@ -15,7 +15,7 @@ namespace loupe {
 /// A JSON value that is neither a scalar nor an array of strings (an object,
 /// an array of numbers, ...), kept as its JSON text.
 struct RawJson {
-  std::string text;  ///< the value's JSON text
+  std::string text{};  ///< the value's JSON text
   bool operator==(const RawJson&) const = default;
 };
 
@@ -27,8 +27,8 @@ using FieldValue = std::variant<std::string, int64_t, double, bool, StringList, 
 
 /// One named field of a document.
 struct Field {
-  std::string name;    ///< unique within the document; never "id"
-  FieldValue value;    ///< the value, stored as given
+  std::string name{};  ///< unique within the document; never "id"
+  FieldValue value{};  ///< the value, stored as given
   bool operator==(const Field&) const = default;
 };
 
@@ -37,8 +37,8 @@ struct Field {
 /// when they hold a string or a string list; every field is stored and
 /// returned with hits, whatever its value.
 struct Document {
-  std::string id;             ///< the unique key; never empty, at most 4096 bytes
-  std::vector<Field> fields;  ///< in input order, names unique, "id" not among them
+  std::string id{};           ///< the unique key; never empty, at most 4096 bytes
+  std::vector<Field> fields{};  ///< in input order, names unique, "id" not among them
 
   /// The field named `name`, or nullptr.
   const FieldValue* Find(std::string_view name) const;

@@ -27,7 +27,7 @@ enum class ErrorKind {
   kLocked,             ///< another writer holds the index (LockedError)
   kQuerySyntax,        ///< a query string does not parse (QuerySyntaxError)
   kBadInput,           ///< a document to index is malformed (BadInputError)
-  kNotFound,           ///< a named thing (index, document, field) does not exist (NotFoundError)
+  kNotFound,           ///< no index, or no file, where one was expected (NotFoundError)
 };
 
 /// The base of every exception Loupe throws on purpose. Catch it to handle
@@ -101,7 +101,9 @@ class LockedError : public Error {
   explicit LockedError(const std::string& message) : Error(ErrorKind::kLocked, message) {}
 };
 
-/// A named thing does not exist: no index at a path, no such field.
+/// No index at a path (or a file of one vanished). A document that is not
+/// there is an empty result (IndexReader::Find, IndexWriter::DeleteDocument),
+/// an unknown field an InvalidArgumentError.
 class NotFoundError : public Error {
  public:
   /// @param message what was looked for, and where

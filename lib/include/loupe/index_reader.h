@@ -28,7 +28,7 @@ struct IndexReaderOptions {
 
 /// Statistics of one text field (IndexReader::Summary()).
 struct FieldSummary {
-  std::string name;          ///< the text field's name
+  std::string name{};        ///< the text field's name
   uint64_t documents = 0;    ///< documents with at least one term
   uint64_t terms = 0;        ///< distinct terms (summed over segments)
   uint64_t postings = 0;     ///< (term, document) pairs
@@ -38,28 +38,28 @@ struct FieldSummary {
 
 /// What one segment holds (IndexReader::Summary()).
 struct SegmentSummary {
-  std::string name;        ///< e.g. "seg_000003"
+  std::string name{};      ///< e.g. "seg_000003"
   uint32_t documents = 0;  ///< including deleted ones
   uint32_t deleted = 0;    ///< documents deleted or replaced since the segment was written
   /// Bytes by file kind: terms, postings, positions, lengths, ids, stored, deletions, info.
-  std::map<std::string, uint64_t> bytes;
-  std::vector<FieldSummary> fields;  ///< per text field
+  std::map<std::string, uint64_t> bytes{};
+  std::vector<FieldSummary> fields{};  ///< per text field
   uint64_t stored_raw_bytes = 0;     ///< stored documents' size before compression
 };
 
 /// What a snapshot holds, for reports such as `loupe info`.
 struct IndexSummary {
-  std::string path;                       ///< the index directory
+  std::string path{};                     ///< the index directory
   uint64_t generation = 0;                ///< the commit's generation
-  std::string index_id;                   ///< random id given to the index when it was created
-  std::string written_by;                 ///< library that wrote the commit, e.g. "loupe 0.1.0"
+  std::string index_id{};                 ///< random id given to the index when it was created
+  std::string written_by{};               ///< library that wrote the commit, e.g. "loupe 0.1.0"
   uint64_t documents = 0;                 ///< live documents
   uint64_t deleted = 0;                   ///< deleted documents still taking space
-  std::vector<SegmentSummary> segments;   ///< in commit order
-  std::map<std::string, uint64_t> bytes;  ///< totals by file kind, plus "manifest"
-  std::vector<FieldSummary> fields;       ///< totals over segments
-  Schema schema;                          ///< the stored schema
-  std::string unicode_version;            ///< of the analysis tables that indexed the documents
+  std::vector<SegmentSummary> segments{}; ///< in commit order
+  std::map<std::string, uint64_t> bytes{};  ///< totals by file kind, plus "manifest"
+  std::vector<FieldSummary> fields{};     ///< totals over segments
+  Schema schema{};                        ///< the stored schema
+  std::string unicode_version{};          ///< of the analysis tables that indexed the documents
 };
 
 /// A snapshot of one commit of an index.
@@ -112,8 +112,8 @@ class IndexReader : public std::enable_shared_from_this<IndexReader> {
 
 /// What VerifyIndex() (and `loupe verify`) reports.
 struct VerifyReport {
-  std::vector<std::string> errors;  ///< damage: the index is unsound
-  std::vector<std::string> notes;   ///< harmless leftovers (files of an interrupted write, a stale lock)
+  std::vector<std::string> errors{};  ///< damage: the index is unsound
+  std::vector<std::string> notes{}; ///< harmless leftovers (files of an interrupted write, a stale lock)
   uint64_t documents = 0;           ///< live documents in the checked segments
   uint64_t segments = 0;            ///< segments the commit names
   uint64_t files_checked = 0;       ///< files whose checksum was verified

@@ -34,7 +34,7 @@ struct IndexWriterOptions {
   /// index it may be left out; if given, its text fields must equal the
   /// stored ones, and its scalar fields are added to the stored ones (a field
   /// already there must keep its type).
-  std::optional<Schema> schema;
+  std::optional<Schema> schema{};
   /// What a scalar value that does not fit its field's type does (e.g. a
   /// date field's "3-MAR-1987"): kReject refuses the document
   /// (InvalidArgumentError); kStoreOnly indexes the document with the value
@@ -45,7 +45,8 @@ struct IndexWriterOptions {
   /// out as a segment. The budget also holds the ids added since the last
   /// commit (about 50 bytes each, freed by Commit()); they may take up to
   /// half of it, and beyond that go over it: commit now and then when adding
-  /// many millions of documents on a small budget.
+  /// many millions of documents on a small budget. At least 1 MiB (Open
+  /// throws InvalidArgumentError below).
   size_t ram_budget_bytes = size_t{256} << 20;
   /// Merge policy: after each commit, merge segments in a background thread
   /// as the tiered policy asks (tiers of similar size, at most ten per tier),
@@ -85,7 +86,7 @@ struct IndexWriterStats {
   /// Merges at a commit (merge_on_commit) that failed with an IoError, a
   /// full disk say: the commit went on with those segments as they were.
   uint64_t commit_merges_given_up = 0;
-  std::string commit_merge_error;  ///< the error of the last one
+  std::string commit_merge_error{};  ///< the error of the last one
 };
 
 /// The one writer of an index.

@@ -48,13 +48,13 @@ class Query {
 
   /// One clause of a Boolean query.
   struct Clause {
-    Occur occur;     ///< how it takes part
-    QueryPtr query;  ///< the sub-query
+    Occur occur{};   ///< how it takes part
+    QueryPtr query{};  ///< the sub-query
   };
   /// One term of a Phrase query.
   struct PhraseTerm {
-    std::string term;   ///< an analysed term
-    uint32_t position;  ///< relative position; stop words leave gaps
+    std::string term{}; ///< an analysed term
+    uint32_t position{};  ///< relative position; stop words leave gaps
   };
 
   /// Boosts scale a query's score; they must be positive and finite
@@ -62,13 +62,16 @@ class Query {
   ///
   /// One analysed term of a field (see Analyzed() for raw text).
   static QueryPtr Term(std::string field, std::string term, float boost = 1.0f);
-  /// Analysed terms at the given relative positions, at most `slop` moves apart.
+  /// Analysed terms at the given relative positions, at most `slop` moves
+  /// apart. Positions must not decrease along `terms` (equal ones stand on
+  /// one word), and the last at most 2^20 past the first
+  /// (InvalidArgumentError otherwise).
   static QueryPtr Phrase(std::string field, std::vector<PhraseTerm> terms, uint32_t slop = 0, float boost = 1.0f);
   /// Every term of the field starting with `prefix` (already analysed: e.g. lower-cased).
   static QueryPtr Prefix(std::string field, std::string prefix, float boost = 1.0f);
-  /// Clauses that must, should or must not match.
+  /// Clauses that must, should or must not match; none may be null
+  /// (InvalidArgumentError).
   static QueryPtr Boolean(std::vector<Clause> clauses, float boost = 1.0f);
-  /// Every live document, with score 0.
   /// Documents whose keyword field `field` holds exactly `value`. A filter:
   /// it matches without adding to the score.
   static QueryPtr Keyword(std::string field, std::string value);
@@ -76,6 +79,7 @@ class Query {
   /// [lower, upper] (dates in milliseconds since 1970, UTC; INT64_MIN and
   /// INT64_MAX leave an end open). A filter, like Keyword().
   static QueryPtr Range(std::string field, int64_t lower, int64_t upper);
+  /// Every live document, with score 0.
   static QueryPtr MatchAll();
   /// No document.
   static QueryPtr MatchNone();
@@ -129,7 +133,7 @@ struct QueryParseOptions {
   /// Between bare terms: OR (ranked by BM25, the default) or AND.
   bool default_and = false;
   /// Fields searched by terms without "field:"; empty means every text field.
-  std::vector<std::string> default_fields;
+  std::vector<std::string> default_fields{};
 };
 
 /// Limit on nested parentheses and operators, which keeps hostile queries bounded.

@@ -19,10 +19,10 @@ namespace loupe {
 
 /// One indexed (searchable) field.
 struct TextField {
-  std::string name;                  ///< e.g. "title", or "contents"
-  std::vector<std::string> sources;  ///< input fields indexed into it, in order
-  std::string analyzer_name;         ///< e.g. "english"
-  AnalyzerConfig analyzer;           ///< the full configuration, as recorded
+  std::string name{};                ///< e.g. "title", or "contents"
+  std::vector<std::string> sources{};  ///< input fields indexed into it, in order
+  std::string analyzer_name{};       ///< e.g. "english"
+  AnalyzerConfig analyzer{};         ///< the full configuration, as recorded
   float weight = 1.0f;               ///< default BM25 weight of the field in queries
 
   /// The analyzer documents and queries of this field go through.
@@ -43,7 +43,7 @@ const char* ScalarTypeName(ScalarType type);
 
 /// An input field kept in a column (unless kStored), found by its own name.
 struct ScalarField {
-  std::string name;  ///< the input field's name, e.g. "date"
+  std::string name{};  ///< the input field's name, e.g. "date"
   ScalarType type = ScalarType::kStored;
   bool stored = true;  ///< false: dropped from stored documents (the column keeps it)
   bool operator==(const ScalarField&) const = default;
@@ -53,8 +53,8 @@ struct ScalarField {
 /// index is created (IndexWriterOptions::schema); scalar fields may be added
 /// later, by a writer's options or by type inference.
 struct Schema {
-  std::vector<TextField> text_fields;      ///< in the order queries list them
-  std::vector<ScalarField> scalar_fields;  ///< in the order they were declared or first seen
+  std::vector<TextField> text_fields{};    ///< in the order queries list them
+  std::vector<ScalarField> scalar_fields{};  ///< in the order they were declared or first seen
   /// A writer gives an input field that is neither a text field's source nor
   /// declared here a type from its first value: an ISO 8601 string with at
   /// least a day (2023-06-30) a date, a JSON integer an integer, an array of

@@ -16,12 +16,11 @@
 
 namespace loupe {
 
-/// How Searcher::Search() ranks and pages.
 /// How hits are ordered.
 struct SortOrder {
   /// A date or integer field; empty: by score (the default). Documents
   /// without a value come last; ties are ordered by score, then by id.
-  std::string field;
+  std::string field{};
   bool descending = false;  ///< largest (newest) first
 };
 
@@ -29,14 +28,14 @@ struct SortOrder {
 struct FacetRequest {
   /// Date histograms: buckets of a year, a month or a day.
   enum class Interval { kYear, kMonth, kDay };
-  std::string field;  ///< a keyword, date or integer field
+  std::string field{};  ///< a keyword, date or integer field
   /// Keyword and integer fields: how many values to return, most frequent
   /// first (ties by value); 0 for all. Date histograms return every bucket.
   size_t top = 10;
   Interval interval = Interval::kMonth;  ///< date fields only
 };
 
-/// Search options.
+/// How Searcher::Search() ranks and pages.
 struct SearchOptions {
   size_t k = 10;      ///< hits to return
   size_t offset = 0;  ///< hits to skip first (for paging)
@@ -48,19 +47,19 @@ struct SearchOptions {
   /// Field weights by name; a field not listed keeps its schema weight.
   /// Text fields of the index, positive and below 10^6, as in a schema
   /// (Search throws InvalidArgumentError).
-  std::map<std::string, float> field_weights;
+  std::map<std::string, float> field_weights{};
   /// Dynamic pruning (block-max WAND and friends). Turning it off scores every
   /// matching document: the same hits, slower; for tests and measurements.
   bool prune = true;
   /// The order of hits (default: by score).
-  SortOrder sort;
+  SortOrder sort{};
   /// Facet counts to compute over all matching documents (not just the top k).
-  std::vector<FacetRequest> facets;
+  std::vector<FacetRequest> facets{};
 };
 
 /// One ranked document.
 struct Hit {
-  std::string id;   ///< the document's id
+  std::string id{}; ///< the document's id
   float score = 0;  ///< its BM25 score
   /// Where the document is in this reader's snapshot (for Fetch and Explain;
   /// meaningless with another reader).
@@ -70,31 +69,31 @@ struct Hit {
 
 /// One value of a facet and how many matching documents have it.
 struct FacetCount {
-  std::string value;  ///< the keyword, the integer, or the date bucket ("1987-03")
+  std::string value{};  ///< the keyword, the integer, or the date bucket ("1987-03")
   uint64_t count = 0;
 };
 
 /// The counts of one FacetRequest.
 struct FacetResult {
-  std::string field;
-  std::vector<FacetCount> counts;  ///< keywords and integers: most frequent first; dates: in time order
+  std::string field{};
+  std::vector<FacetCount> counts{};  ///< keywords and integers: most frequent first; dates: in time order
   uint64_t missing = 0;            ///< matching documents without a value
 };
 
 /// What Searcher::Search() returns.
 struct SearchResults {
-  std::vector<Hit> hits;  ///< best first; equal scores ordered by id
-  std::vector<FacetResult> facets;  ///< one per SearchOptions::facets, in order
+  std::vector<Hit> hits{};  ///< best first; equal scores ordered by id
+  std::vector<FacetResult> facets{};  ///< one per SearchOptions::facets, in order
   /// Matching (live) documents, when the search visited them all (sorting by
   /// a field or counting facets does).
-  std::optional<uint64_t> total_hits;
+  std::optional<uint64_t> total_hits{};
 };
 
 /// Why a document got its score: a tree in the manner of Lucene's explain.
 struct Explanation {
   float value = 0;                   ///< this node's contribution
-  std::string description;           ///< what it is, in words
-  std::vector<Explanation> details;  ///< what it is made of
+  std::string description{};         ///< what it is, in words
+  std::vector<Explanation> details{};  ///< what it is made of
   /// The tree as indented text, one node per line.
   std::string ToString(int indent = 0) const;
 };
