@@ -1032,20 +1032,31 @@ void IndexWriter::WaitForMerges() { impl_->WaitForMerges(); }
 void IndexWriter::ForceMerge(size_t max_segments) {
   Impl& m = *impl_;
   m.WaitForMerges();
+  // Deletions are purged from the segments there are now: a segment this
+  // call (or a background merge) writes is not rewritten again for
+  // deletions committed meanwhile, so that another thread deleting all the
+  // time cannot keep ForceMerge from returning.
+  std::set<std::string> purgeable;
   {
     // Refused before any work when the segments it would make cannot be
     // written (a merge bound to fail could take hours on an index that big).
     std::lock_guard<std::mutex> held(m.mu_);
     m.CheckUsable();
     const std::string why = merge::ForcedMergeOverLimit(m.Sizes(), max_segments, merge::ForcedMergeLimit());
-    if (!why.empty()) throw InvalidArgumentError("cannot merge into " + std::to_string(std::max<size_t>(max_segments, 1)) + ": " + why);
+    if (!why.empty()) {
+      throw InvalidArgumentError("cannot merge into " + std::to_string(std::max<size_t>(max_segments, 1)) + ": " + why);
+    }
+    for (const auto& c : m.committed) purgeable.insert(c.entry.name);
   }
   for (;;) {
     std::vector<std::string> names;
     {
       std::unique_lock<std::mutex> held(m.mu_);
       m.CheckUsable();
-      const auto sizes = m.Sizes();
+      auto sizes = m.Sizes();
+      for (merge::SegmentSize& s : sizes) {
+        if (!purgeable.contains(s.name)) s.deleted = 0;
+      }
       const auto merges = merge::FindForcedMerges(sizes, max_segments);
       if (merges.empty()) return;
       std::vector<std::string> busy;

@@ -376,6 +376,30 @@ TEST(Merge, ForceMergePastTheFormatLimitIsRefusedUpfront) {
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
+// A forced merge leaves no deleted documents, even in segments it need not
+// merge to reach the count.
+TEST(Merge, ForceMergePurgesDeletionsItDoesNotMerge) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("idx");
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < 3; ++commit) {
+    for (int i = 0; i < 50; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 50 + i)));
+    writer->Commit();
+  }
+  for (int commit = 0; commit < 3; ++commit) writer->DeleteDocument("d" + std::to_string(commit * 50 + 7));
+  writer->Commit();
+  ASSERT_EQ(IndexReader::Open(path)->Summary().deleted, 3u);
+  const Snapshot before = RunQueries(path);
+  writer->ForceMerge(5);
+  const auto summary = IndexReader::Open(path)->Summary();
+  EXPECT_EQ(summary.segments.size(), 3u);
+  EXPECT_EQ(summary.deleted, 0u);
+  EXPECT_EQ(summary.documents, 147u);
+  ExpectSame(before, RunQueries(path));
+  EXPECT_TRUE(VerifyIndex(path).ok());
+}
+
 TEST(Merge, MergeOnCommitMakesOneSegmentPerCommit) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
