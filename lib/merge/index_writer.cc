@@ -324,7 +324,8 @@ struct IndexWriter::Impl {
       merge::SegmentSize size{.name = c.entry.name, .docs = c.entry.max_doc, .deleted = c.entry.deleted};
       for (const auto& f : c.reader->info().files) {
         size.bytes += f.size;
-        if (f.extension == "post" || f.extension == "pos") size.postings_bytes = std::max(size.postings_bytes, f.size);
+        if (f.extension == "post") size.postings_bytes = f.size;
+        if (f.extension == "pos") size.positions_bytes = f.size;
       }
       sizes.push_back(std::move(size));
     }

@@ -26,34 +26,47 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
   }
   const auto live = [&](size_t i) { return segments[i].live_bytes(); };
   const auto cap = static_cast<double>(options.max_segment_bytes);
+  // The segments of [first, last) from the first on, as many as one merge
+  // takes (max_merge_at_once) without its result passing the size cap.
+  const auto fill = [&](auto first, auto last) {
+    std::vector<size_t> merge;
+    double total = 0;
+    for (; first != last && merge.size() < options.max_merge_at_once && (merge.empty() || total + live(*first) <= cap);
+         ++first) {
+      merge.push_back(*first);
+      total += live(*first);
+    }
+    return std::make_pair(std::move(merge), total);
+  };
   for (auto& [tier, members] : tiers) {
     std::sort(members.begin(), members.end(), [&](size_t a, size_t b) { return live(a) < live(b); });
     while (members.size() >= options.segments_per_tier) {
-      // The smallest ones, as many as one merge takes without its result
-      // passing the size cap (any two fit: each is below half of it).
+      // The smallest run of segments whose merge is not mostly one of them:
+      // such a merge would rewrite that one to take in a little (a 17 MB
+      // segment and nine of 10 kB, which the floor puts in one tier), so it
+      // waits for peers of its size while the window slides past it. Two
+      // sources (the cap allows no more) may be 2:1, or unequal segments
+      // near the cap would never merge.
       std::vector<size_t> merge;
-      double total = 0;
-      for (size_t i : members) {
-        if (merge.size() == options.max_merge_at_once || total + live(i) > cap) break;
-        merge.push_back(i);
-        total += live(i);
+      size_t start = 0;
+      for (; start + 1 < members.size(); ++start) {
+        auto [window, total] = fill(members.begin() + static_cast<long>(start), members.end());
+        const double skew = window.size() == 2 ? std::max(options.max_merge_skew, 2.0 / 3) : options.max_merge_skew;
+        if (window.size() >= 2 && live(window.back()) <= skew * total) {
+          merge = std::move(window);
+          break;
+        }
       }
-      if (merge.size() < 2) break;
-      // A merge that is mostly one source would rewrite it to take in a
-      // little (a 17 MB segment and nine of 10 kB: the tier's floor lumps
-      // them together). That one waits for peers of its size.
-      if (live(merge.back()) > options.max_merge_skew * total) {
-        members.erase(std::find(members.begin(), members.end(), merge.back()));
-        continue;
-      }
-      members.erase(members.begin(), members.begin() + static_cast<long>(merge.size()));
+      if (merge.empty()) break;
+      members.erase(members.begin() + static_cast<long>(start),
+                    members.begin() + static_cast<long>(start + merge.size()));
       for (size_t i : merge) taken[i] = true;
       merges.push_back(std::move(merge));
     }
   }
   // Segments with many deletions: rewritten to drop the deleted documents,
-  // the smallest together while the result stays within the cap (a big one
-  // alone: it only shrinks).
+  // the smallest together while the result stays within the cap (one past
+  // it alone: it only shrinks).
   std::vector<size_t> deleted;
   for (size_t i = 0; i < segments.size(); ++i) {
     const SegmentSize& s = segments[i];
@@ -62,13 +75,9 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
     }
   }
   std::sort(deleted.begin(), deleted.end(), [&](size_t a, size_t b) { return live(a) < live(b); });
-  for (size_t at = 0; at < deleted.size();) {
-    std::vector<size_t> merge{deleted[at]};
-    double total = live(deleted[at]);
-    for (++at; at < deleted.size() && merge.size() < options.max_merge_at_once && total + live(deleted[at]) <= cap; ++at) {
-      merge.push_back(deleted[at]);
-      total += live(deleted[at]);
-    }
+  for (auto at = deleted.begin(); at != deleted.end();) {
+    auto merge = fill(at, deleted.end()).first;
+    at += static_cast<long>(merge.size());
     merges.push_back(std::move(merge));
   }
   return merges;
@@ -80,12 +89,15 @@ std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>
   std::vector<size_t> order(segments.size());
   std::iota(order.begin(), order.end(), size_t{0});
   if (segments.size() <= max_segments) {
-    // Few enough: what is left is purging deletions, a segment holding some
-    // rewritten alone (one per round), so that a forced merge always leaves
-    // an index without deleted documents, as Lucene's forceMerge(1) does
-    // for one segment and forceMergeDeletes for any number.
+    // Few enough: what is left is purging deletions, a segment rewritten
+    // alone (one per round): any deletion when one segment is asked for (as
+    // Lucene's forceMerge(1)), else over forced_purge_deletes_ratio of its
+    // documents (as Lucene's forceMergeDeletes, 10% by default), so that
+    // one deletion does not rewrite a big segment.
+    const double ratio = max_segments == 1 ? 0.0 : options.forced_purge_deletes_ratio;
     for (size_t i = 0; i < segments.size(); ++i) {
-      if (segments[i].deleted > 0) return {{i}};
+      const SegmentSize& s = segments[i];
+      if (s.deleted > 0 && static_cast<double>(s.deleted) > ratio * s.docs) return {{i}};
     }
     return {};
   }
@@ -94,7 +106,7 @@ std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>
   // Merge the smallest ones: as many as it takes to reach the target, at
   // most max_forced_merge_at_once in this round.
   const size_t excess = segments.size() - max_segments + 1;
-  const size_t n = std::min(excess, options.max_forced_merge_at_once);
+  const size_t n = std::min(excess, std::max<size_t>(options.max_forced_merge_at_once, 2));
   return {std::vector<size_t>(order.begin(), order.begin() + static_cast<long>(n))};
 }
 
@@ -108,6 +120,43 @@ std::string GiB(double bytes) {
   return text;
 }
 
+// The first forced merge into `max_segments` whose .post or .pos would pass
+// `limit`, described, or "": FindForcedMerges' rounds played through, each
+// round's sources becoming one segment of their summed live sizes.
+std::string FirstMergeOverLimit(std::vector<SegmentSize> current, size_t max_segments, uint64_t limit,
+                                const MergePolicyOptions& options) {
+  for (;;) {
+    const auto merges = FindForcedMerges(current, max_segments, options);
+    if (merges.empty()) return "";
+    SegmentSize merged{.name = "merged"};
+    double bytes = 0, postings = 0, positions = 0;
+    for (size_t i : merges[0]) {
+      bytes += current[i].live_bytes();
+      postings += current[i].LiveShare(current[i].postings_bytes);
+      positions += current[i].LiveShare(current[i].positions_bytes);
+      merged.docs += current[i].docs - current[i].deleted;
+    }
+    if (std::max(postings, positions) > static_cast<double>(limit)) {
+      return "merging " + std::to_string(merges[0].size()) + (merges[0].size() == 1 ? " segment" : " segments") +
+             " into one would make about " + GiB(std::max(postings, positions)) + " of " +
+             (postings > positions ? "postings" : "positions");
+    }
+    merged.bytes = static_cast<uint64_t>(bytes);
+    merged.postings_bytes = static_cast<uint64_t>(postings);
+    merged.positions_bytes = static_cast<uint64_t>(positions);
+    std::vector<bool> gone(current.size(), false);
+    for (size_t i : merges[0]) gone[i] = true;
+    std::vector<SegmentSize> next;
+    for (size_t i = 0; i < current.size(); ++i) {
+      if (!gone[i]) next.push_back(std::move(current[i]));
+    }
+    // A merge of one segment (purging its deletions) leaves no deletions to
+    // purge: the next round finds nothing for it.
+    next.push_back(std::move(merged));
+    current = std::move(next);
+  }
+}
+
 }  // namespace
 
 uint64_t ForcedMergeLimit() { return forced_merge_limit.load(std::memory_order_relaxed); }
@@ -116,46 +165,15 @@ void SetForcedMergeLimitForTesting(uint64_t bytes) { forced_merge_limit = bytes;
 std::string ForcedMergeOverLimit(const std::vector<SegmentSize>& segments, size_t max_segments, uint64_t limit,
                                  const MergePolicyOptions& options) {
   max_segments = std::max<size_t>(max_segments, 1);
-  if (FindForcedMerges(segments, max_segments, options).empty()) return "";  // nothing to merge
-  double total = 0;
-  for (const SegmentSize& s : segments) total += s.live_postings_bytes();
-  const auto fewest = static_cast<uint64_t>(std::ceil(total / static_cast<double>(limit)));
-  const std::string advice = "; the format allows " + GiB(static_cast<double>(limit)) +
-                             " of postings or positions per segment (docs/FORMAT.md, Limits): ask for at least " +
-                             std::to_string(std::max<uint64_t>(fewest, max_segments + 1)) + " segments";
-  if (total > static_cast<double>(limit) * static_cast<double>(max_segments)) {
-    return "the index holds about " + GiB(total) + " of postings or positions, too much for " +
-           std::to_string(max_segments) + (max_segments == 1 ? " segment" : " segments") + advice;
-  }
-  // Each round's sources become one segment of their summed live size.
-  std::vector<SegmentSize> current = segments;
-  for (;;) {
-    const auto merges = FindForcedMerges(current, max_segments, options);
-    if (merges.empty()) return "";
-    SegmentSize merged{.name = "merged"};
-    double bytes = 0, postings = 0;
-    for (size_t i : merges[0]) {
-      bytes += current[i].live_bytes();
-      postings += current[i].live_postings_bytes();
-      merged.docs += current[i].docs - current[i].deleted;
-    }
-    if (postings > static_cast<double>(limit)) {
-      return "merging " + std::to_string(merges[0].size()) + (merges[0].size() == 1 ? " segment" : " segments") +
-             " into one would make about " + GiB(postings) + " of postings or positions" + advice;
-    }
-    merged.bytes = static_cast<uint64_t>(bytes);
-    merged.postings_bytes = static_cast<uint64_t>(postings);
-    std::vector<bool> gone(current.size(), false);
-    for (size_t i : merges[0]) gone[i] = true;
-    std::vector<SegmentSize> next;
-    for (size_t i = 0; i < current.size(); ++i) {
-      if (!gone[i]) next.push_back(std::move(current[i]));
-    }
-    // A merge of one segment (purging its deletions) leaves no deletions to
-    // purge: the next round finds nothing.
-    next.push_back(std::move(merged));
-    current = std::move(next);
-  }
+  const std::string why = FirstMergeOverLimit(segments, max_segments, limit, options);
+  if (why.empty()) return "";
+  // The fewest segments that can be asked for: with as many as there are,
+  // nothing is merged, so there is always an answer.
+  size_t fewest = max_segments + 1;
+  while (fewest < segments.size() && !FirstMergeOverLimit(segments, fewest, limit, options).empty()) ++fewest;
+  return why + "; the format allows " + GiB(static_cast<double>(limit)) +
+         " of postings or of positions per segment (docs/FORMAT.md, Limits): ask for at least " +
+         std::to_string(fewest) + " segments";
 }
 
 }  // namespace loupe::merge

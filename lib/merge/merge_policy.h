@@ -6,7 +6,8 @@
 // them would be most of the merge (it is left for peers of its size).
 // Segments with many deletions are merged even when their tier is not full,
 // to reclaim the space. No merge makes a segment past `max_segment_bytes`
-// (segments of half of it are left alone). So the number of segments grows
+// (segments of half of it are left alone), but for the rewrite of one
+// segment already past it (made by a forced merge) to drop its deletions. So the number of segments grows
 // with the logarithm of the index.
 #pragma once
 
@@ -21,10 +22,10 @@ struct SegmentSize {
   uint64_t bytes = 0;    // files on disk
   uint32_t docs = 0;     // max_doc
   uint32_t deleted = 0;
-  // The larger of its .post and .pos files: the ones the format caps.
+  // Its .post and .pos files: the ones the format caps.
   uint64_t postings_bytes = 0;
+  uint64_t positions_bytes = 0;
   double live_bytes() const { return LiveShare(bytes); }
-  double live_postings_bytes() const { return LiveShare(postings_bytes); }
   double LiveShare(uint64_t of) const { return docs == 0 ? 0.0 : static_cast<double>(of) * (docs - deleted) / docs; }
 };
 
@@ -43,6 +44,9 @@ struct MergePolicyOptions {
   // be rewritten for little gain, and waits (Lucene's TieredMergePolicy
   // prefers merges of low skew likewise).
   double max_merge_skew = 0.5;
+  // A forced merge into more than one segment rewrites a segment it leaves
+  // when more than this share of its documents is deleted.
+  double forced_purge_deletes_ratio = 0.1;
 };
 
 // Merges to run now, each a list of segment indices (into `segments`). A
@@ -53,7 +57,9 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
 // Merges that bring the index to at most `max_segments` segments (smallest
 // first, at most max_forced_merge_at_once at a time; run them and ask again
 // until none is returned), then rewrite each segment left with deleted
-// documents. Ignores the size limit, as a forced merge must.
+// documents (with max_segments > 1, only those over
+// forced_purge_deletes_ratio). Ignores the size limit, as a forced merge
+// must.
 std::vector<std::vector<size_t>> FindForcedMerges(const std::vector<SegmentSize>& segments, size_t max_segments,
                                                   const MergePolicyOptions& options = {});
 

@@ -192,17 +192,18 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
     if (end < text.size() || cut) out += options.ellipsis;
     return out;
   }
-  // Start at the window's first word, or at the text's start (less its
-  // leading white space) when that is close and keeps within the limit.
-  uint32_t from = tokens[best_begin].start;
-  const bool from_start = best_begin == 0 || (tokens[best_begin].char_start < 40 && tokens[best_end].char_end <= limit);
-  if (from_start) {
-    from = 0;
-    while (from < tokens[best_begin].start && (text[from] == ' ' || text[from] == '\t' || text[from] == '\n' ||
-                                               text[from] == '\r')) {
-      ++from;
-    }
+  // Start at the window's first word; or at the text's start when only
+  // white space comes before it, or when what does is short and the whole
+  // still fits the limit. Leading white space is never kept (it is ASCII:
+  // `lead` counts characters as well as bytes).
+  uint32_t lead = 0;
+  while (lead < tokens[best_begin].start &&
+         (text[lead] == ' ' || text[lead] == '\t' || text[lead] == '\n' || text[lead] == '\r')) {
+    ++lead;
   }
+  const bool from_start = lead == tokens[best_begin].start ||
+                          (tokens[best_begin].char_start < 40 && tokens[best_end].char_end <= limit);
+  const uint32_t from = from_start ? lead : tokens[best_begin].start;
   const uint32_t to = tokens[best_end].end;
   if (!from_start) out += options.ellipsis;
   uint32_t at = from;
@@ -220,7 +221,7 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   } else if (to < text.size()) {
     // Trailing punctuation after the last word, as much as the limit allows.
     const std::string_view rest = text.substr(to);
-    const uint32_t used = tokens[best_end].char_end - tokens[best_begin].char_start;
+    const uint32_t used = tokens[best_end].char_end - (from_start ? lead : tokens[best_begin].char_start);
     const size_t end = CutAt(rest, limit > used ? limit - used : 0);
     AppendFlat(out, util::SanitizeUtf8(rest.substr(0, end)));
     while (!out.empty() && out.back() == ' ') out.pop_back();

@@ -376,8 +376,8 @@ TEST(Merge, ForceMergePastTheFormatLimitIsRefusedUpfront) {
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
 
-// A forced merge leaves no deleted documents, even in segments it need not
-// merge to reach the count.
+// A forced merge rewrites the segments it need not merge to reach the count
+// when more than 10% of their documents are deleted.
 TEST(Merge, ForceMergePurgesDeletionsItDoesNotMerge) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
@@ -387,15 +387,19 @@ TEST(Merge, ForceMergePurgesDeletionsItDoesNotMerge) {
     for (int i = 0; i < 50; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 50 + i)));
     writer->Commit();
   }
-  for (int commit = 0; commit < 3; ++commit) writer->DeleteDocument("d" + std::to_string(commit * 50 + 7));
+  // 20% of the first two segments, 2% of the third.
+  for (int commit = 0; commit < 2; ++commit) {
+    for (int i = 0; i < 10; ++i) writer->DeleteDocument("d" + std::to_string(commit * 50 + i));
+  }
+  writer->DeleteDocument("d107");
   writer->Commit();
-  ASSERT_EQ(IndexReader::Open(path)->Summary().deleted, 3u);
+  ASSERT_EQ(IndexReader::Open(path)->Summary().deleted, 21u);
   const Snapshot before = RunQueries(path);
   writer->ForceMerge(5);
   const auto summary = IndexReader::Open(path)->Summary();
   EXPECT_EQ(summary.segments.size(), 3u);
-  EXPECT_EQ(summary.deleted, 0u);
-  EXPECT_EQ(summary.documents, 147u);
+  EXPECT_EQ(summary.deleted, 1u);  // under 10%: left
+  EXPECT_EQ(summary.documents, 129u);
   ExpectSame(before, RunQueries(path));
   EXPECT_TRUE(VerifyIndex(path).ok());
 }
@@ -520,6 +524,63 @@ TEST(MergePolicy, SkewedMergesWait) {
   for (size_t i : merges[0]) EXPECT_TRUE(segments[i].name.starts_with("tiny"));
 }
 
+// Skewed windows are passed over, not given up on: nine small segments and
+// many larger ones merge; two unequal segments near the cap (only two fit
+// in a merge) merge too.
+TEST(MergePolicy, SkewedWindowsArePassedOver) {
+  std::vector<merge::SegmentSize> mixed;
+  for (int i = 0; i < 9; ++i) mixed.push_back({"small" + std::to_string(i), 100 << 10, 10, 0});
+  for (int i = 0; i < 20; ++i) mixed.push_back({"mid" + std::to_string(i), 5 << 20, 100, 0});
+  EXPECT_EQ(merge::FindMerges(mixed).size(), 2u);
+  std::vector<merge::SegmentSize> near_cap;
+  for (int i = 0; i < 10; ++i) near_cap.push_back({"n" + std::to_string(i), uint64_t(700 + i) << 20, 1000, 0});
+  const auto merges = merge::FindMerges(near_cap);
+  ASSERT_EQ(merges.size(), 1u);
+  EXPECT_EQ(merges[0].size(), 2u);
+}
+
+// Over a long life of flushes (each followed by the merges the policy asks
+// for), the segments still small enough to merge stay few, whatever the
+// flush sizes: none piles up behind the skew rule.
+TEST(MergePolicy, SegmentCountStaysBoundedOverALongLife) {
+  std::mt19937_64 rng(testing::TestSeed());
+  const merge::MergePolicyOptions options;
+  for (const auto& [low, high] : std::vector<std::pair<double, double>>{{30e6, 150e6}, {1e6, 15e6}, {1e3, 3e6}}) {
+    std::vector<merge::SegmentSize> segments;
+    size_t most = 0, next = 0;
+    for (int flush = 0; flush < 1500; ++flush) {
+      const double bytes = low * std::pow(high / low, std::uniform_real_distribution<double>(0, 1)(rng));
+      segments.push_back({"s" + std::to_string(next++), static_cast<uint64_t>(bytes), 100, 0});
+      for (;;) {
+        const auto merges = merge::FindMerges(segments, options);
+        if (merges.empty()) break;
+        std::vector<bool> gone(segments.size(), false);
+        std::vector<merge::SegmentSize> merged;
+        for (const auto& m : merges) {
+          merge::SegmentSize out{"s" + std::to_string(next++), 0, 0, 0};
+          for (size_t i : m) {
+            out.bytes += segments[i].bytes;
+            out.docs += segments[i].docs;
+            gone[i] = true;
+          }
+          merged.push_back(out);
+        }
+        std::vector<merge::SegmentSize> kept;
+        for (size_t i = 0; i < segments.size(); ++i) {
+          if (!gone[i]) kept.push_back(segments[i]);
+        }
+        kept.insert(kept.end(), merged.begin(), merged.end());
+        segments = std::move(kept);
+      }
+      const size_t mergeable = static_cast<size_t>(std::count_if(segments.begin(), segments.end(), [&](const auto& s) {
+        return 2 * s.bytes <= options.max_segment_bytes;
+      }));
+      most = std::max(most, mergeable);
+    }
+    EXPECT_LE(most, 40u) << "flushes of " << low << ".." << high << " bytes";
+  }
+}
+
 // No merge the policy chooses makes a segment past max_segment_bytes: ten
 // segments of 0.45 of it merge two at a time, heavily deleted ones are
 // grouped only while their live bytes fit.
@@ -552,12 +613,15 @@ TEST(MergePolicy, MergesStayUnderTheSizeCap) {
 // Once few enough, a forced merge rewrites each segment left holding
 // deleted documents, one per round.
 TEST(MergePolicy, ForcedMergesPurgeDeletions) {
-  std::vector<merge::SegmentSize> segments = {{"a", 10 << 20, 100, 0}, {"b", 20 << 20, 100, 5}, {"c", 30 << 20, 100, 0}};
+  std::vector<merge::SegmentSize> segments = {{"a", 10 << 20, 100, 0}, {"b", 20 << 20, 100, 15}, {"c", 30 << 20, 100, 0}};
   EXPECT_EQ(merge::FindForcedMerges(segments, 5), (std::vector<std::vector<size_t>>{{1}}));
-  segments[1].deleted = 0;
+  // Up to 10% deleted stays, unless one segment is asked for.
+  segments[1].deleted = 10;
   EXPECT_TRUE(merge::FindForcedMerges(segments, 3).empty());
+  EXPECT_EQ(merge::FindForcedMerges({segments[1]}, 1), (std::vector<std::vector<size_t>>{{0}}));
+  segments[1].deleted = 0;
   // Merging first (the two smallest, a and b), then purging c.
-  segments[2].deleted = 10;  // 27 MiB live: still the largest
+  segments[2].deleted = 20;  // 24 MiB live: still the largest
   EXPECT_EQ(merge::FindForcedMerges(segments, 2), (std::vector<std::vector<size_t>>{{0, 1}}));
   EXPECT_EQ(merge::FindForcedMerges({segments[2], {"ab", 30 << 20, 200, 0}}, 2), (std::vector<std::vector<size_t>>{{0}}));
 }
@@ -592,8 +656,8 @@ TEST(MergePolicy, ForcedMergesPastTheLimitAreFoundUpfront) {
   const uint64_t gib = uint64_t{1} << 30;
   const uint64_t limit = 4 * gib;
   const auto seg = [](const std::string& name, uint64_t postings, uint32_t docs, uint32_t deleted) {
-    return merge::SegmentSize{.name = name, .bytes = 2 * postings, .docs = docs, .deleted = deleted,
-                              .postings_bytes = postings};
+    return merge::SegmentSize{.name = name, .bytes = 3 * postings, .docs = docs, .deleted = deleted,
+                              .postings_bytes = postings / 2, .positions_bytes = postings};
   };
   // 3 x 1.5 GiB: two segments are fine (the two smallest merged make 3
   // GiB), one is not (4.5 GiB in all).
@@ -625,6 +689,7 @@ TEST(MergePolicy, ForcedMergesPastTheLimitAreFoundUpfront) {
   EXPECT_EQ(merge::ForcedMergeOverLimit(many, 3, limit, rounds), "");
   const std::string late = merge::ForcedMergeOverLimit(many, 2, limit, rounds);
   EXPECT_NE(late.find("merging 3 segments into one"), std::string::npos) << late;
+  EXPECT_NE(late.find("ask for at least 3 segments"), std::string::npos) << late;  // found by playing 3 through
   // Nothing to merge: nothing to refuse.
   EXPECT_EQ(merge::ForcedMergeOverLimit({seg("big", 5 * gib, 10, 0)}, 1, limit), "");
 }

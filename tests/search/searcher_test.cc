@@ -346,6 +346,7 @@ TEST_F(SearcherTest, SnippetsCutWholeCharactersAndSaySo) {
   EXPECT_LE(chars(window), 30 + 2 + 2) << window;  // the markers, ellipses at both ends
   EXPECT_NE(window.find("[trade]"), std::string::npos) << window;
   EXPECT_EQ(s.Snippet(*trade, "body", "  \n trade winds"), "[trade] winds");
+  EXPECT_EQ(s.Snippet(*trade, "body", std::string(300, '=') + " trade winds", short_), "\u2026[trade] winds");
   // `-(-trade)` is `trade`: its words are marked.
   EXPECT_EQ(s.Snippet(*ParseQuery("-(-trade)", s.reader().schema()), "body", "free trade now"), "free [trade] now");
   EXPECT_EQ(s.Snippet(*ParseQuery("now -trade", s.reader().schema()), "body", "free trade now"), "free trade [now]");

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "loupe/error.h"
-
+#include "loupe/index_writer.h"
 
 namespace loupe::cli {
 
@@ -78,6 +78,19 @@ std::string ReadBounded(std::istream& in, size_t max_bytes, const std::string& w
   }
   if (in.bad()) throw IoError(what + ": read failed");
   return text;
+}
+
+void FinishMerges(IndexWriter& writer, std::string_view command, std::string_view committed) {
+  try {
+    writer.WaitForMerges();
+  } catch (const UnsyncedCommitError& e) {
+    std::cerr << "loupe " << command << ": warning: a merge was committed, but syncing the directory after it failed: "
+              << e.what() << "\nloupe " << command << ": " << committed << " committed; the merge may not survive a crash"
+              << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "loupe " << command << ": warning: " << committed << " committed, but merging segments failed: "
+              << e.what() << "\nloupe " << command << ": the index is sound; 'loupe merge' tries again" << std::endl;
+  }
 }
 
 }  // namespace loupe::cli

@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+namespace loupe {
+class IndexWriter;
+}
+
 namespace loupe::cli {
 
 namespace po = boost::program_options;
@@ -41,6 +45,11 @@ bool ParseArgs(const std::vector<std::string>& args, std::string_view command, s
 // when there is more, so that /dev/zero given as a small file is refused
 // instead of filling memory.
 std::string ReadBounded(std::istream& in, size_t max_bytes, const std::string& what);
+
+// Waits for the writer's background merges after `command` committed
+// `committed`: merging is an optimisation, so a failed merge is a warning on
+// stderr (the index is as it was, or committed unsynced), not a failure.
+void FinishMerges(IndexWriter& writer, std::string_view command, std::string_view committed);
 
 bool StdoutIsTerminal();
 bool StderrIsTerminal();

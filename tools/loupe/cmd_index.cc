@@ -509,15 +509,7 @@ int RunIndex(const std::vector<std::string>& args) {
               << stats.commit_merge_error << "\nloupe index: the index is sound; 'loupe merge' merges them later"
               << std::endl;
   }
-  try {
-    writer->WaitForMerges();
-  } catch (const std::exception& e) {
-    // Merging is an optimisation: the run's documents are committed. A
-    // failed merge leaves the index as it was, or (UnsyncedCommitError) it
-    // is committed but its directory sync failed; either way nothing is lost.
-    std::cerr << "loupe index: warning: every document is committed, but merging segments failed: " << e.what()
-              << "\nloupe index: the index is sound; 'loupe merge' tries again" << std::endl;
-  }
+  FinishMerges(*writer, "index", "every document is");
   const double seconds = progress.seconds();
   if (!quiet) {
     const IndexWriterStats stats = writer->stats();

@@ -16,16 +16,16 @@ namespace {
 constexpr std::string_view kMergeUsage =
     "DIR [--max-segments N]\n\n"
     "Merges the segments of the index in DIR until at most N remain (default 1),\n"
-    "and rewrites any other segment holding deleted documents, so that none are\n"
-    "left; commits. Readers that are open keep their snapshot; new readers see\n"
-    "the merged index.";
+    "dropping deleted documents, and rewrites any other segment with more than\n"
+    "10% of its documents deleted; commits. Readers that are open keep their\n"
+    "snapshot; new readers see the merged index.";
 
 constexpr std::string_view kDeleteUsage =
     "DIR --id ID...\n\n"
     "Deletes the documents with these ids and commits. They vanish from results at\n"
-    "once and from disk when their segments are merged: after the commit, a segment\n"
-    "with 30% or more of its documents deleted is rewritten without them ('loupe\n"
-    "merge' drops them all). Like rm, it exits 1 when an id is not in the index,\n"
+    "once and from disk when their segments are merged: after the commit the merge\n"
+    "policy runs, as after 'loupe index', and rewrites a segment with 30% or more\n"
+    "of its documents deleted ('loupe merge' drops the rest). Like rm, it exits 1 when an id is not in the index,\n"
     "after deleting and committing the others.";
 
 }  // namespace
@@ -96,13 +96,7 @@ int RunDelete(const std::vector<std::string>& args) {
     }
   }
   writer->Commit();
-  try {
-    writer->WaitForMerges();
-  } catch (const std::exception& e) {
-    // The deletions are committed; a merge that failed left the index as it was.
-    std::cerr << "loupe delete: warning: the deletions are committed, but merging segments failed: " << e.what()
-              << "\nloupe delete: the index is sound; 'loupe merge' tries again\n";
-  }
+  FinishMerges(*writer, "delete", "the deletions are");
   if (!vm.count("quiet")) {
     std::cout << "deleted " << FormatCount(deleted) << " document(s)";
     if (missing > 0) std::cout << "; " << FormatCount(missing) << " id(s) not found";

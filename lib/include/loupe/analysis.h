@@ -128,7 +128,8 @@ class TokenStream {
   /// A stream running `analyzer`'s chain.
   explicit TokenStream(const Analyzer& analyzer);
   ~TokenStream();
-  /// Movable (it owns its state), not copyable.
+  /// Movable (it owns its state), not copyable. A stream moved from may
+  /// only be destroyed or assigned to.
   TokenStream(TokenStream&&) noexcept;
   TokenStream& operator=(TokenStream&&) noexcept;
 

@@ -67,6 +67,7 @@ struct IndexSummary {
 /// Thread safety: immutable once opened; any number of threads may use one
 /// reader (and Searchers over it) at once, including calling Reopen(). Its
 /// files stay readable for as long as the reader lives, whatever writers do.
+/// Held by std::shared_ptr (Open() makes it); never copied or moved.
 class IndexReader : public std::enable_shared_from_this<IndexReader> {
  public:
   /// Opens the newest commit of the index at `path`.

@@ -67,7 +67,8 @@ struct IndexWriterOptions {
   bool merge_on_commit = false;
   /// Merge policy: merges chosen by the policy and merges at commit stop
   /// short of making a segment larger than this (capped at 2 GiB, which keeps
-  /// every segment within the format's 32-bit offsets). Forced merges
+  /// every segment within the format's 32-bit offsets); but a segment already
+  /// larger (a forced merge's) is still rewritten alone to drop deletions. Forced merges
   /// (ForceMerge) ignore it, as they must reach the segment count asked for.
   uint64_t max_merged_segment_bytes = uint64_t{2} << 30;
 };
@@ -99,6 +100,7 @@ struct IndexWriterStats {
 /// Destroy it and open a new one; the last commit is intact. The exception
 /// is UnsyncedCommitError (loupe/error.h): the commit did happen and the
 /// writer goes on from it.
+/// Held by std::unique_ptr (Open() makes it); never copied or moved.
 class IndexWriter {
  public:
   /// Opens the index at `path` for writing, creating it (and the directory)
@@ -152,9 +154,11 @@ class IndexWriter {
   void Commit();
 
   /// Merges committed segments until at most `max_segments` remain (0 counts
-  /// as 1), dropping deleted documents, then rewrites each segment still
-  /// holding committed deletions, so that none are left; each merge is
-  /// committed (uncommitted changes stay uncommitted). Waits for background merges first, and for
+  /// as 1), dropping deleted documents, then rewrites each segment there was
+  /// when it was called that holds committed deletions (with max_segments >
+  /// 1, only those with more than 10% of their documents deleted, as Lucene's
+  /// forceMergeDeletes); each merge is committed (uncommitted changes stay
+  /// uncommitted). Waits for background merges first, and for
   /// any that a concurrent commit starts on the segments it would merge.
   /// A writer opened with `create` over an existing index has no committed
   /// segments until its first commit: it merges nothing before then.

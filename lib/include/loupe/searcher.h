@@ -117,6 +117,8 @@ struct SnippetOptions {
 /// Thread safety: any number of threads may call any member at once:
 /// per-search state lives in each call, and the caches it shares
 /// (per-document BM25 length factors) are filled under a lock.
+/// Neither copied nor moved: share one (it is cheap to make another over the
+/// same reader), or hold it in a smart pointer.
 class Searcher {
  public:
   /// Prepares to search `reader` (reads the collection statistics of BM25).
