@@ -44,9 +44,9 @@ std::vector<std::vector<size_t>> FindMerges(const std::vector<SegmentSize>& segm
       // The smallest run of segments whose merge is not mostly one of them:
       // such a merge would rewrite that one to take in a little (a 17 MB
       // segment and nine of 10 kB, which the floor puts in one tier), so it
-      // waits for peers of its size while the window slides past it. Two
-      // sources (the cap allows no more) may be 2:1, or unequal segments
-      // near the cap would never merge.
+      // waits for peers of its size while the window slides past it. A
+      // window of two (all the cap allows near it, or a tier's last two)
+      // may be 2:1, or unequal segments near the cap would never merge.
       std::vector<size_t> merge;
       size_t start = 0;
       for (; start + 1 < members.size(); ++start) {

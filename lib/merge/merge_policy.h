@@ -1,13 +1,14 @@
 // Which segments to merge: a tiered policy in the spirit of Lucene's
 // TieredMergePolicy. Segments are grouped into tiers of similar size (each
 // tier holds segments up to `tier_factor` times larger than the one below);
-// when a tier has `segments_per_tier` segments, the smallest of them (at most
-// `max_merge_at_once`) are merged into one of the next tier, unless one of
-// them would be most of the merge (it is left for peers of its size).
-// Segments with many deletions are merged even when their tier is not full,
-// to reclaim the space. No merge makes a segment past `max_segment_bytes`
-// (segments of half of it are left alone), but for the rewrite of one
-// segment already past it (made by a forced merge) to drop its deletions. So the number of segments grows
+// when a tier has `segments_per_tier` segments, the smallest run of them (at
+// most `max_merge_at_once`) that no one of them dominates (over half of the
+// merge; two may be 2:1) is merged into one of the next tier: a much larger
+// segment waits for peers of its size. Segments with many deletions are
+// merged even when their tier is not full, to reclaim the space. No merge of
+// several segments makes one past `max_segment_bytes` (segments of half of
+// it are left alone); one already past it (a forced merge's) is only
+// rewritten alone, to drop its deletions. So the number of segments grows
 // with the logarithm of the index.
 #pragma once
 
@@ -40,9 +41,9 @@ struct MergePolicyOptions {
   uint64_t floor_bytes = uint64_t{2} << 20;        // smaller segments all count as this size
   uint64_t max_segment_bytes = uint64_t{2} << 30;  // .post/.pos offsets are 32-bit
   double reclaim_deletes_ratio = 0.3;              // merge a segment this deleted regardless
-  // A merge's largest source is at most this share of it; a larger one would
-  // be rewritten for little gain, and waits (Lucene's TieredMergePolicy
-  // prefers merges of low skew likewise).
+  // A merge's largest source is at most this share of it (2/3 in a merge of
+  // two); a larger one would be rewritten for little gain, and waits
+  // (Lucene's TieredMergePolicy prefers merges of low skew likewise).
   double max_merge_skew = 0.5;
   // A forced merge into more than one segment rewrites a segment it leaves
   // when more than this share of its documents is deleted.

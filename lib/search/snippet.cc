@@ -14,6 +14,8 @@
 namespace loupe {
 namespace {
 
+constexpr const char* kAsciiSpace = " \t\n\r";
+
 struct QueryTerms {
   std::set<std::string> terms;
   std::vector<std::string> prefixes;
@@ -187,20 +189,20 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   }
   std::string out;
   if (tokens.empty()) {
-    const size_t end = CutAt(text, limit);
-    AppendFlat(out, util::SanitizeUtf8(text.substr(0, end)));
-    if (end < text.size() || cut) out += options.ellipsis;
+    // No word: the text's start, less its leading white space.
+    const std::string_view rest = text.substr(std::min(text.find_first_not_of(kAsciiSpace), text.size()));
+    if (rest.empty()) return cut ? options.ellipsis : "";
+    const size_t end = CutAt(rest, limit);
+    AppendFlat(out, util::SanitizeUtf8(rest.substr(0, end)));
+    if (end < rest.size() || cut) out += options.ellipsis;
     return out;
   }
   // Start at the window's first word; or at the text's start when only
   // white space comes before it, or when what does is short and the whole
   // still fits the limit. Leading white space is never kept (it is ASCII:
   // `lead` counts characters as well as bytes).
-  uint32_t lead = 0;
-  while (lead < tokens[best_begin].start &&
-         (text[lead] == ' ' || text[lead] == '\t' || text[lead] == '\n' || text[lead] == '\r')) {
-    ++lead;
-  }
+  const auto lead = static_cast<uint32_t>(
+      std::min<size_t>(text.find_first_not_of(kAsciiSpace), tokens[best_begin].start));
   const bool from_start = lead == tokens[best_begin].start ||
                           (tokens[best_begin].char_start < 40 && tokens[best_end].char_end <= limit);
   const uint32_t from = from_start ? lead : tokens[best_begin].start;
@@ -219,8 +221,10 @@ std::string Searcher::Snippet(const Query& query, const std::string& field, std:
   if (best_end + 1 < tokens.size() || cut) {
     out += options.ellipsis;
   } else if (to < text.size()) {
-    // Trailing punctuation after the last word, as much as the limit allows.
-    const std::string_view rest = text.substr(to);
+    // Trailing punctuation after the last word, as much as the limit allows
+    // (trailing white space is not something cut off).
+    std::string_view rest = text.substr(to);
+    rest = rest.substr(0, rest.find_last_not_of(kAsciiSpace) + 1);
     const uint32_t used = tokens[best_end].char_end - (from_start ? lead : tokens[best_begin].char_start);
     const size_t end = CutAt(rest, limit > used ? limit - used : 0);
     AppendFlat(out, util::SanitizeUtf8(rest.substr(0, end)));

@@ -347,6 +347,10 @@ TEST_F(SearcherTest, SnippetsCutWholeCharactersAndSaySo) {
   EXPECT_NE(window.find("[trade]"), std::string::npos) << window;
   EXPECT_EQ(s.Snippet(*trade, "body", "  \n trade winds"), "[trade] winds");
   EXPECT_EQ(s.Snippet(*trade, "body", std::string(300, '=') + " trade winds", short_), "\u2026[trade] winds");
+  // Trailing white space is not text cut off; a text of white space is empty.
+  EXPECT_EQ(s.Snippet(*trade, "body", "trade cd ef gh ij kl\n", {.max_chars = 20}), "[trade] cd ef gh ij kl");
+  EXPECT_EQ(s.Snippet(*trade, "body", " \n\t "), "");
+  EXPECT_EQ(s.Snippet(*trade, "body", "  \u2014\u2014"), "\u2014\u2014");
   // `-(-trade)` is `trade`: its words are marked.
   EXPECT_EQ(s.Snippet(*ParseQuery("-(-trade)", s.reader().schema()), "body", "free trade now"), "free [trade] now");
   EXPECT_EQ(s.Snippet(*ParseQuery("now -trade", s.reader().schema()), "body", "free trade now"), "free trade [now]");

@@ -85,8 +85,8 @@ void FinishMerges(IndexWriter& writer, std::string_view command, std::string_vie
     writer.WaitForMerges();
   } catch (const UnsyncedCommitError& e) {
     std::cerr << "loupe " << command << ": warning: a merge was committed, but syncing the directory after it failed: "
-              << e.what() << "\nloupe " << command << ": " << committed << " committed; the merge may not survive a crash"
-              << std::endl;
+              << e.what() << "\nloupe " << command << ": " << committed
+              << " committed; the merge may not survive a crash" << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "loupe " << command << ": warning: " << committed << " committed, but merging segments failed: "
               << e.what() << "\nloupe " << command << ": the index is sound; 'loupe merge' tries again" << std::endl;

@@ -17,16 +17,16 @@ constexpr std::string_view kMergeUsage =
     "DIR [--max-segments N]\n\n"
     "Merges the segments of the index in DIR until at most N remain (default 1),\n"
     "dropping deleted documents, and rewrites any other segment with more than\n"
-    "10% of its documents deleted; commits. Readers that are open keep their\n"
-    "snapshot; new readers see the merged index.";
+    "10% of its documents deleted (with N = 1, any); commits. Readers that are\n"
+    "open keep their snapshot; new readers see the merged index.";
 
 constexpr std::string_view kDeleteUsage =
     "DIR --id ID...\n\n"
     "Deletes the documents with these ids and commits. They vanish from results at\n"
     "once and from disk when their segments are merged: after the commit the merge\n"
     "policy runs, as after 'loupe index', and rewrites a segment with 30% or more\n"
-    "of its documents deleted ('loupe merge' drops the rest). Like rm, it exits 1 when an id is not in the index,\n"
-    "after deleting and committing the others.";
+    "of its documents deleted ('loupe merge' drops the rest). Like rm, it exits 1\n"
+    "when an id is not in the index, after deleting and committing the others.";
 
 }  // namespace
 

@@ -49,7 +49,8 @@ struct IndexWriterOptions {
   /// throws InvalidArgumentError below).
   size_t ram_budget_bytes = size_t{256} << 20;
   /// Merge policy: after each commit, merge segments in a background thread
-  /// as the tiered policy asks (tiers of similar size, at most ten per tier),
+  /// as the tiered policy asks (tiers of similar size, about ten per tier; a
+  /// much larger segment waits for peers of its size),
   /// each merge made visible by a commit of its own.
   bool background_merges = false;
   /// With background merges, what destroying the writer does with them: let
