@@ -39,6 +39,20 @@ Document RandomDoc(std::mt19937_64& rng, const std::string& id) {
   return d;
 }
 
+// A writer over `path` that has committed `commits` segments of `per_commit`
+// random documents each, with ids d0, d1, ... in order.
+std::unique_ptr<IndexWriter> WriterWithSegments(const std::string& path, int commits, int per_commit) {
+  std::mt19937_64 rng(testing::TestSeed());
+  auto writer = IndexWriter::Open(path);
+  for (int commit = 0; commit < commits; ++commit) {
+    for (int i = 0; i < per_commit; ++i) {
+      writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * per_commit + i)));
+    }
+    writer->Commit();
+  }
+  return writer;
+}
+
 std::vector<std::string> Queries() {
   return {"w1", "w2 w3", "+w1 +w5", "\"w1 w2\"", "w1 -w2", "title:w3 body:w7", "w1*", "(w4 OR w9) AND w2",
           "\"w2 w3\"~2", "w150 w200 w1", "-w1", "n:[10 TO 40]", "+w2 +n:{50 TO *]", "topics:t3 w1", "*"};
@@ -264,12 +278,7 @@ TEST(Merge, ReaderOpenedBeforeAMergeKeepsItsSnapshot) {
 TEST(Merge, UncommittedChangesSurviveAMergeUncommitted) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
-  std::mt19937_64 rng(testing::TestSeed());
-  auto writer = IndexWriter::Open(path);
-  for (int commit = 0; commit < 3; ++commit) {
-    for (int i = 0; i < 50; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 50 + i)));
-    writer->Commit();
-  }
+  auto writer = WriterWithSegments(path, 3, 50);
   writer->DeleteDocument("d7");   // not committed
   writer->ForceMerge(1);
   EXPECT_TRUE(IndexReader::Open(path)->Find("d7").has_value());  // the merge did not publish the delete
@@ -323,12 +332,7 @@ TEST(Merge, ShortSessionsStillMerge) {
 TEST(Merge, ConcurrentForceMerges) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
-  std::mt19937_64 rng(testing::TestSeed());
-  auto writer = IndexWriter::Open(path);
-  for (int commit = 0; commit < 12; ++commit) {
-    for (int i = 0; i < 30; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 30 + i)));
-    writer->Commit();
-  }
+  auto writer = WriterWithSegments(path, 12, 30);
   ASSERT_EQ(IndexReader::Open(path)->Summary().segments.size(), 12u);
   std::thread other([&] { writer->ForceMerge(1); });
   writer->ForceMerge(1);
@@ -345,12 +349,7 @@ TEST(Merge, ConcurrentForceMerges) {
 TEST(Merge, ForceMergePastTheFormatLimitIsRefusedUpfront) {
   testing::TempDir tmp;
   const std::string path = tmp.Sub("idx");
-  std::mt19937_64 rng(testing::TestSeed());
-  auto writer = IndexWriter::Open(path);
-  for (int commit = 0; commit < 3; ++commit) {
-    for (int i = 0; i < 200; ++i) writer->AddDocument(RandomDoc(rng, "d" + std::to_string(commit * 200 + i)));
-    writer->Commit();
-  }
+  auto writer = WriterWithSegments(path, 3, 200);
   uint64_t largest = 0;
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
