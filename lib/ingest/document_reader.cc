@@ -90,8 +90,9 @@ Document FromObject(const simdjson::dom::object& object, const std::string& sour
       if (doc.id.empty()) throw BadInputError(source, line, "\"id\" is empty");
       continue;
     }
-    if (value.is_null()) continue;  // a null field is an absent field
+    // (Named twice is an error even when a copy is null.)
     if (!keys.Insert(key)) throw BadInputError(source, line, "field \"" + std::string(key) + "\" appears twice");
+    if (value.is_null()) continue;  // a null field is an absent field
     doc.fields.push_back({std::string(key), ConvertValue(value)});
   }
   if (!has_id) throw BadInputError(source, line, "document has no \"id\"");

@@ -325,6 +325,13 @@ info=$("$LOUPE" info "$work/most" --json | python3 -c 'import json,sys; d=json.l
 [[ $info == "$((before - 30)) 0" ]] ||
   fail "30 of $before deleted: 'documents deleted' is '$info', expected '$((before - 30)) 0' (the segment rewritten)"
 
+# The summary's text counts what was indexed: arrays of strings in text
+# fields, not records refused (a repeated id).
+printf '%s\n' '{"id":"t1","title":"y","body":["hello","world"]}' '{"id":"t1","title":"refused"}' >"$work/text-bytes.jsonl"
+expect_status 0 "$LOUPE" index "$work/text-bytes" "$work/text-bytes.jsonl" --create --on-error skip
+grep -q "indexed 1 document, skipped 1 bad record from 1 input(s): 11 B of text" /tmp/loupe-cli-out.$$ ||
+  fail "text bytes in the summary: $(cat /tmp/loupe-cli-out.$$)"
+
 # Merging or deleting where there is no index is an error that creates nothing.
 for cmd in "merge $work/no-index" "delete $work/no-index --id x"; do
   # shellcheck disable=SC2086

@@ -139,6 +139,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"ArrayId", R"({"id":["a"]})", "\"id\" must be"},
                       BadCase{"TwoIds", R"({"id":"a","id":"b"})", "appears twice"},
                       BadCase{"RepeatedField", R"({"id":"a","t":"x","t":"y"})", "appears twice"},
+                      // A null copy counts: which of the two was meant is as unclear.
+                      BadCase{"RepeatedFieldOneNull", R"({"id":"a","t":null,"t":"y"})", "appears twice"},
+                      BadCase{"RepeatedNull", R"({"id":"a","t":null,"t":null})", "appears twice"},
                       BadCase{"BrokenUtf8", "{\"id\":\"a\",\"body\":\"caf\xC3\"}", "invalid UTF-8"},
                       BadCase{"TrailingGarbage", R"({"id":"a"} trailing)", "malformed JSON"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });

@@ -183,10 +183,19 @@ Schema BuildSchema(const std::vector<std::string>& field_specs, const std::strin
   return schema;
 }
 
+// Bytes of the text a document gives the text fields: each source field
+// once, a string or an array of strings (values of one multi-valued field).
 uint64_t TextBytes(const Document& doc, const Schema& schema) {
   uint64_t n = 0;
-  for (const TextField& f : schema.text_fields) {
-    for (const std::string& src : f.sources) n += doc.Text(src).size();
+  for (const Field& field : doc.fields) {
+    const bool source = std::any_of(schema.text_fields.begin(), schema.text_fields.end(), [&](const TextField& f) {
+      return std::find(f.sources.begin(), f.sources.end(), field.name) != f.sources.end();
+    });
+    if (!source) continue;
+    if (const auto* text = std::get_if<std::string>(&field.value)) n += text->size();
+    if (const auto* list = std::get_if<StringList>(&field.value)) {
+      for (const std::string& text : *list) n += text.size();
+    }
   }
   return n;
 }
@@ -389,7 +398,7 @@ int RunIndex(const std::vector<std::string>& args) {
       if (!batches[t].empty()) queues[t]->Push(std::exchange(batches[t], {}));
     }
   };
-  std::atomic<uint64_t> added{0}, replaced{0};
+  std::atomic<uint64_t> added{0}, replaced{0}, text_bytes{0};  // text_bytes: of the documents indexed
   std::exception_ptr worker_failure;
   std::mutex failure_mu;
 
@@ -408,6 +417,7 @@ int RunIndex(const std::vector<std::string>& args) {
           [[fallthrough]];
         case IndexWriter::AddResult::kAdded:
           ++added;
+          text_bytes += TextBytes(job.doc, schema);  // of what was indexed, not of records refused
           break;
       }
     } catch (const InvalidArgumentError& e) {
@@ -436,7 +446,7 @@ int RunIndex(const std::vector<std::string>& args) {
     });
   }
 
-  uint64_t docs_read = 0, text_bytes = 0, files_done_bytes = 0;
+  uint64_t docs_read = 0, files_done_bytes = 0;
   bool committed_in_run = false;  // by --commit-every
   try {
     for (size_t input = 0; input < inputs.size(); ++input) {
@@ -452,7 +462,6 @@ int RunIndex(const std::vector<std::string>& args) {
           continue;
         }
         ++docs_read;
-        text_bytes += TextBytes(job.doc, schema);
         job.source = reader->source();
         job.line = reader->line();
         if (threads == 1) {
@@ -474,7 +483,7 @@ int RunIndex(const std::vector<std::string>& args) {
           committed_in_run = true;
           std::cerr << "loupe index: committed " << docs_read << " records" << std::endl;
         }
-        progress.Update(added.load(), text_bytes, files_done_bytes + reader->bytes_done());
+        progress.Update(added.load(), text_bytes.load(), files_done_bytes + reader->bytes_done());
       }
       files_done_bytes += reader->bytes_total().value_or(0);
       reader.reset();
@@ -489,7 +498,7 @@ int RunIndex(const std::vector<std::string>& args) {
   }
   for_all_queues([](JobQueue& q) { q.Close(); });
   for (auto& w : workers) w.join();
-  progress.Update(added.load(), text_bytes, files_done_bytes, true);
+  progress.Update(added.load(), text_bytes.load(), files_done_bytes, true);
   progress.Finish();
   if (worker_failure) std::rethrow_exception(worker_failure);
   if (errors.failed()) {
@@ -520,12 +529,13 @@ int RunIndex(const std::vector<std::string>& args) {
     for (const auto& [kind, bytes] : summary.bytes) index_bytes += bytes;
     for (const FieldSummary& f : summary.fields) terms += f.terms;
     char rate[64];
-    std::snprintf(rate, sizeof rate, "%.2f s, %.1f MB/s", seconds, seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
+    const double text_mb = static_cast<double>(text_bytes.load()) / 1e6;
+    std::snprintf(rate, sizeof rate, "%.2f s, %.1f MB/s", seconds, seconds > 0 ? text_mb / seconds : 0.0);
     std::cout << "indexed " << FormatCount(added.load(), "document", "documents");
     if (replaced.load() > 0) std::cout << " (" << FormatCount(replaced.load(), "replaced an existing one", "replaced existing ones") << ")";
     if (errors.count() > 0) std::cout << ", skipped " << FormatCount(errors.count(), "bad record", "bad records");
     if (errors.notes() > 0) std::cout << ", " << FormatCount(errors.notes(), "value", "values") << " stored only (see the notes)";
-    std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes) << " of text in " << rate
+    std::cout << " from " << inputs.size() << " input(s): " << FormatBytes(text_bytes.load()) << " of text in " << rate
               << "\n"
               << "index " << dir << ": " << FormatCount(summary.documents, "document", "documents") << ", "
               << FormatCount(summary.segments.size()) << " segment(s), " << FormatCount(terms) << " terms, "
