@@ -182,9 +182,9 @@ class GzipStream : public InputStream {
         }
       }
     } catch (const boost::iostreams::gzip_error& e) {
-      error_ = "corrupt gzip stream: " + Describe(e);
+      error_ = "corrupt gzip stream: " + Describe(e) + kLostWithIt;
     } catch (const std::ios_base::failure& e) {
-      error_ = std::string("corrupt gzip stream: ") + e.what();
+      error_ = std::string("corrupt gzip stream: ") + e.what() + kLostWithIt;
     }
     if (got == 0 && !error_.empty()) return Read(buffer, n);
     return got;
@@ -207,6 +207,12 @@ class GzipStream : public InputStream {
       default: return e.what();
     }
   }
+
+  // Boost's gzip filter keeps what it inflated in a read that fails (a few
+  // hundred bytes): the records there are lost, and the line named is the
+  // first of them. Said, since they were whole.
+  static constexpr const char* kLostWithIt =
+      " (the last few hundred bytes before it, which this line starts, are lost with it)";
 
   std::unique_ptr<FileSource> source_;
   boost::iostreams::filtering_istream stream_;
