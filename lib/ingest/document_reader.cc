@@ -34,7 +34,8 @@ std::string JsonErrorText(simdjson::error_code code) {
     // simdjson reads integers of up to 64 bits (-2^63 to 2^64 - 1); a longer
     // integer literal is refused, not rounded.
     case simdjson::NUMBER_ERROR:
-      return "malformed JSON number, or an integer beyond 64 bits (-2^63 to 2^64-1; quote it to keep it as text)";
+      return "malformed JSON number, an integer beyond 64 bits (-2^63 to 2^64-1) or a number beyond a double's range "
+             "(quote it to keep it as text)";
     case simdjson::UNCLOSED_STRING: return "unclosed JSON string";
     case simdjson::UNESCAPED_CHARS: return "control character inside a JSON string";
     case simdjson::CAPACITY: return "record too large";

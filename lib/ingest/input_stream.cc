@@ -350,7 +350,7 @@ std::unique_ptr<InputStream> InputStream::Open(const std::string& path) {
   std::optional<uint64_t> size;
   struct stat st {};
   if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) throw IoError(path + ": is a directory");
+    if (S_ISDIR(st.st_mode)) throw IoError(name + ": is a directory");
     if (S_ISREG(st.st_mode)) size = static_cast<uint64_t>(st.st_size);
   }
   const std::string magic = source->Peek(ZSTD_FRAMEHEADERSIZE_MAX);

@@ -91,12 +91,14 @@ TEST(JsonDocument, ConvertsEveryValueKind) {
 }
 
 TEST(JsonDocument, IntegersBeyond64BitsAreRefusedNotRounded) {
-  for (const char* big : {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"}) {
+  // And numbers beyond a double's range, which the message names too.
+  for (const char* big : {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890", "1e400"}) {
     try {
       ParseJsonDocument(std::string(R"({"id":"a","n":)") + big + "}", "f", 3);
       FAIL() << big;
     } catch (const BadInputError& e) {
-      EXPECT_NE(std::string(e.what()).find("f:3: malformed JSON number, or an integer beyond 64 bits"),
+      EXPECT_NE(std::string(e.what()).find("f:3: malformed JSON number, an integer beyond 64 bits (-2^63 to 2^64-1) "
+                                           "or a number beyond a double's range"),
                 std::string::npos)
           << e.what();
     }
