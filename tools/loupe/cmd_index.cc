@@ -188,10 +188,7 @@ Schema BuildSchema(const std::vector<std::string>& field_specs, const std::strin
 uint64_t TextBytes(const Document& doc, const Schema& schema) {
   uint64_t n = 0;
   for (const Field& field : doc.fields) {
-    const bool source = std::any_of(schema.text_fields.begin(), schema.text_fields.end(), [&](const TextField& f) {
-      return std::find(f.sources.begin(), f.sources.end(), field.name) != f.sources.end();
-    });
-    if (!source) continue;
+    if (!schema.IsTextSource(field.name)) continue;
     if (const auto* text = std::get_if<std::string>(&field.value)) n += text->size();
     if (const auto* list = std::get_if<StringList>(&field.value)) {
       for (const std::string& text : *list) n += text.size();
